@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from attachments.models import Attachment, Membership, Space, Version
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Space)
+class SpaceAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_by", "created_at"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+
+class VersionInline(admin.TabularInline):
+    model = Version
+    extra = 0
+    can_delete = False
+    fields = ["number", "size", "sha256", "source", "created_by", "created_at", "comment"]
+    readonly_fields = fields
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ["title", "space", "current_version", "size", "updated_at"]
+    list_filter = ["space"]
+    search_fields = ["title"]
+    readonly_fields = ["current_version", "size"]
+    inlines = [VersionInline]

@@ -1,0 +1,104 @@
+"""The attachment store: spaces with members, attachments in spaces, and their numbered versions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", _("Viewer")
+    EDITOR = "editor", _("Editor")
+    ADMIN = "admin", _("Admin")
+
+
+# Roles in increasing order of power: a role includes every capability of the ones before it.
+ROLE_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.ADMIN: 3}
+
+
+class Space(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="spaces")
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["space", "user"], name="membership_unique_user_per_space"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.space} ({self.role})"
+
+
+class Attachment(models.Model):
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="attachments")
+    title = models.CharField(_("title"), max_length=255)
+    # Denormalised from the versions so that the list needs no aggregate and writers have a row to lock.
+    current_version = models.PositiveIntegerField(default=0)
+    size = models.BigIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        indexes = [models.Index(fields=["space", "title"], name="attachment_space_title")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def file_type(self) -> str:
+        """The lower-case extension without the dot ("docx"), or "" when the title has none."""
+        _stem, dot, ext = self.title.rpartition(".")
+        return ext.lower() if dot and _stem else ""
+
+
+class VersionSource(models.TextChoices):
+    UPLOAD = "upload", _("Upload")
+    EDITOR = "editor", _("Editor")
+    FORCESAVE = "forcesave", _("Forcesave")
+    RESTORE = "restore", _("Restore")
+    CONVERSION = "conversion", _("Conversion")
+
+
+class Version(models.Model):
+    attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    file = models.FileField(max_length=500)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=255)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=16, choices=VersionSource.choices, default=VersionSource.UPLOAD)
+    comment = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["attachment", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["attachment", "number"], name="version_unique_number"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="version_number_positive"),
+            models.CheckConstraint(condition=models.Q(source__in=VersionSource.values), name="version_source_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attachment} v{self.number}"

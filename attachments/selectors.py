@@ -1,0 +1,24 @@
+"""Reads from the attachment store, shaped for the pages and the API (a fixed number of queries)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from attachments.models import Attachment, Space, Version
+
+
+def attachments_in_space(space: Space) -> QuerySet[Attachment]:
+    # An attachment whose first version is still being written (current_version 0) is not shown yet.
+    return Attachment.objects.filter(space=space, current_version__gte=1).select_related("updated_by", "created_by")
+
+
+def versions_of(attachment: Attachment) -> QuerySet[Version]:
+    return Version.objects.filter(attachment=attachment).select_related("created_by").order_by("-number")
+
+
+def version_get(attachment: Attachment, number: int | None) -> Version | None:
+    """The numbered version, or the current one when ``number`` is None."""
+    queryset = Version.objects.filter(attachment=attachment)
+    if number is None:
+        return queryset.order_by("-number").first()
+    return queryset.filter(number=number).first()

@@ -1,0 +1,147 @@
+"""What the connector keeps: its settings, the document keys it issued, who is editing, and save requests.
+
+The attachment store knows none of this; everything here points at ``attachments`` models, never back.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from attachments.models import Attachment, Version
+
+
+class ConnectorSettings(models.Model):
+    """The one row of Document Server settings (pk=1). Blank fields fall back to ONLYOFFICE_* variables.
+
+    Read through ``connector.config.current()``, which caches it where every process sees a change at once.
+    """
+
+    public_url = models.CharField(_("Document Server URL (public)"), max_length=500, blank=True)
+    internal_url = models.CharField(_("Document Server URL (internal)"), max_length=500, blank=True)
+    connector_url = models.CharField(_("Connector URL"), max_length=500, blank=True)
+    jwt_secret = models.CharField(_("JWT secret"), max_length=500, blank=True)
+    jwt_header = models.CharField(_("JWT header"), max_length=100, blank=True)
+    # None means "not set here": the environment (or the default, on) decides.
+    verify_tls = models.BooleanField(_("Verify TLS certificates"), null=True, blank=True)
+    # Everything else the admin page edits (forcesave, lossy formats, customization, ...), as JSON.
+    options = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("ONLYOFFICE settings")
+        verbose_name_plural = _("ONLYOFFICE settings")
+
+    def __str__(self) -> str:
+        return "ONLYOFFICE settings"
+
+
+class EditorIdentity(models.Model):
+    """The stable, opaque id a user has in the Document Server (``editorConfig.user.id``)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="editor_identity")
+    uid = models.CharField(max_length=32, unique=True)
+
+    def __str__(self) -> str:
+        return self.uid
+
+
+class DocumentKey(models.Model):
+    """A document key issued for an attachment. The live one (retired_at is null) is shared by every
+    editor who opens the attachment; storing a version (except a forcesave) retires it."""
+
+    attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="document_keys")
+    key = models.CharField(max_length=128, unique=True)
+    # The version the editors started from: a save on this key over a newer version is a conflict.
+    base_version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    # Who is editing now (EditorIdentity uids), from status 1/4/2 callbacks.
+    editors = models.JSONField(default=list, blank=True)
+    editors_updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attachment"], condition=models.Q(retired_at__isnull=True), name="documentkey_one_live"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SaveRequest(models.Model):
+    """A save the Document Server asked for (status 2, 3 with a url, or 6): the transactional outbox.
+
+    Recorded in the callback's transaction; a worker claims it with a conditional update
+    (pending → saving) and stores the file as a version; a sweep re-enqueues the stuck ones.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SAVING = "saving", _("Saving")
+        SAVED = "saved", _("Saved")
+        FAILED = "failed", _("Failed")
+
+    attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="save_requests")
+    document_key = models.ForeignKey(DocumentKey, on_delete=models.PROTECT, related_name="save_requests")
+    callback_status = models.PositiveSmallIntegerField()
+    # Duplicated callbacks (the DS retries and resends) map to the same value: one version at most.
+    dedupe_key = models.CharField(max_length=255, unique=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    url = models.TextField(blank=True)
+    changes_url = models.TextField(blank=True)
+    filetype = models.CharField(max_length=16, blank=True)
+    history = models.JSONField(null=True, blank=True)
+    users = models.JSONField(default=list, blank=True)
+    actions = models.JSONField(default=list, blank=True)
+    lastsave = models.CharField(max_length=64, blank=True)
+    forcesave_type = models.PositiveSmallIntegerField(null=True, blank=True)
+    not_modified = models.BooleanField(default=False)
+    editor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    version = models.ForeignKey(Version, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "updated_at"], name="saverequest_state_updated")]
+
+    def __str__(self) -> str:
+        return f"save {self.pk} of attachment {self.attachment_id} ({self.state})"
+
+
+class EditedVersion(models.Model):
+    """What the editor left with a version it saved: the key, the changes zip and the history JSON."""
+
+    version = models.OneToOneField(Version, on_delete=models.CASCADE, related_name="edit_info")
+    document_key = models.CharField(max_length=128)
+    changes_file = models.FileField(max_length=500, blank=True)
+    history = models.JSONField(null=True, blank=True)
+    server_version = models.CharField(max_length=32, blank=True)
+    # Edited from an older version while a newer one arrived from elsewhere; both are kept.
+    conflict_with = models.PositiveIntegerField(null=True, blank=True)
+    recovered = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"edit info of {self.version_id}"
+
+
+class CallbackEvent(models.Model):
+    """Every verified callback, as received: the audit trail an admin reads when a save goes wrong."""
+
+    attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="callback_events")
+    key = models.CharField(max_length=128)
+    status = models.PositiveSmallIntegerField()
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["attachment", "received_at"], name="callbackevent_att_time")]
+
+    def __str__(self) -> str:
+        return f"status {self.status} for {self.key}"
