@@ -17,11 +17,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
-# Development server and a real Celery worker together; one Ctrl-C stops both.
+# Development server and a real Celery worker together (scripts/devserver.py); one Ctrl-C stops both.
+# Embedded defaults: SQLite, local files and a broker kept in files, all under DATA_DIR (default var/).
 run: venv
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=true $(PY) manage.py demo
-	DJANGO_DEBUG=true PORT=$(PORT) HOST=$(HOST) $(PY) manage.py devserver
+	DJANGO_DEBUG=true HOST=$(HOST) PORT=$(PORT) $(PY) manage.py demo
+	DJANGO_DEBUG=true HOST=$(HOST) PORT=$(PORT) $(PY) scripts/devserver.py
 
 lint: venv
 	$(VENV)/bin/ruff check .

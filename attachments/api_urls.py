@@ -1,1 +1,14 @@
-urlpatterns: list = []
+"""The attachment store's REST API, mounted under /api/ by config/api_urls.py."""
+
+from django.urls import path
+
+from attachments import api
+
+urlpatterns = [
+    path("spaces/", api.SpaceListView.as_view(), name="api-space-list"),
+    path("spaces/<int:pk>/members/", api.SpaceMembersView.as_view(), name="api-space-members"),
+    path("attachments/", api.AttachmentListView.as_view(), name="api-attachment-list"),
+    path("attachments/<int:pk>/", api.AttachmentDetailView.as_view(), name="api-attachment-detail"),
+    path("attachments/<int:pk>/versions/", api.VersionListView.as_view(), name="api-attachment-versions"),
+    path("attachments/<int:pk>/download/", api.DownloadView.as_view(), name="api-attachment-download"),
+]

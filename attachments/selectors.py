@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from attachments.models import Attachment, Space, Version
+from attachments.models import Attachment, Role, Space, Version
+from attachments.permissions import role_in_space
 
 
 def attachments_in_space(space: Space) -> QuerySet[Attachment]:
@@ -22,3 +23,12 @@ def version_get(attachment: Attachment, number: int | None) -> Version | None:
     if number is None:
         return queryset.order_by("-number").first()
     return queryset.filter(number=number).first()
+
+
+def attachment_with_role(user, attachment_id: int) -> tuple[Attachment, Role] | None:
+    """The attachment and the user's role in its space, or None when it must look non-existent to them."""
+    attachment = Attachment.objects.select_related("space").filter(pk=attachment_id, current_version__gte=1).first()
+    if attachment is None:
+        return None
+    role = role_in_space(user, attachment.space)
+    return (attachment, role) if role is not None else None

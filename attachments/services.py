@@ -83,14 +83,13 @@ def version_create(
             locked.save(update_fields=["current_version", "size", "updated_by", "updated_at"])
             if before_commit is not None:
                 before_commit(version)
-            transaction.on_commit(
-                lambda: version_stored.send(
-                    sender=Version,
-                    attachment_id=locked.pk,
-                    version_id=version.pk,
-                    number=version.number,
-                    source=version.source,
-                )
+            # Inside the transaction: what receivers write (a new document key, say) commits with the version.
+            version_stored.send(
+                sender=Version,
+                attachment_id=locked.pk,
+                version_id=version.pk,
+                number=version.number,
+                source=version.source,
             )
     except BaseException:
         delete_quietly(stored.name)

@@ -2,6 +2,6 @@
 
 from django.dispatch import Signal
 
-# Sent after the transaction that stored a new version commits.
+# Sent inside the transaction that stores a new version, so receivers' writes commit (or roll back) with it.
 # Arguments: attachment_id: int, version_id: int, number: int, source: str.
 version_stored = Signal()

@@ -1,1 +1,23 @@
-urlpatterns: list = []
+from django.urls import path
+
+from attachments import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("spaces/new/", views.space_create, name="space_create"),
+    path("spaces/<int:space_id>/", views.space_detail, name="space_detail"),
+    path("spaces/<int:space_id>/upload/", views.attachment_upload, name="attachment_upload"),
+    path("spaces/<int:space_id>/members/", views.space_members, name="space_members"),
+    path("spaces/<int:space_id>/members/<int:user_id>/role/", views.space_member_role, name="space_member_role"),
+    path("spaces/<int:space_id>/members/<int:user_id>/remove/", views.space_member_remove, name="space_member_remove"),
+    path("attachments/<int:attachment_id>/", views.attachment_detail, name="attachment_detail"),
+    path("attachments/<int:attachment_id>/download/", views.attachment_download, name="attachment_download"),
+    path("attachments/<int:attachment_id>/versions/new/", views.version_upload, name="version_upload"),
+    path(
+        "attachments/<int:attachment_id>/versions/<int:number>/restore/",
+        views.version_restore,
+        name="version_restore",
+    ),
+    path("attachments/<int:attachment_id>/rename/", views.attachment_rename, name="attachment_rename"),
+    path("attachments/<int:attachment_id>/delete/", views.attachment_delete, name="attachment_delete"),
+]

@@ -23,6 +23,9 @@ from django.test import Client
 from attachments import services
 from attachments.models import Attachment, Role, Space
 
+# The `celery_worker_process` fixture: real worker processes that share this test's database, files and cache.
+pytest_plugins = ["tests.support.workers", "tests.fakeds.fixtures"]
+
 User = get_user_model()
 PASSWORD = "correct horse battery staple"
 
@@ -52,7 +55,10 @@ def _required_services(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Every test writes files into its own folder, so tests never see each other's files."""
+    """Every test writes files into its own folder, so tests never see each other's files.
+
+    The folder is the fixture's value: worker processes started for the test are pointed at it.
+    """
     location = tmp_path_factory.mktemp("media")
     settings.STORAGES = {
         **settings.STORAGES,
@@ -60,6 +66,18 @@ def _isolated_media(settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
     }
     yield location
     shutil.rmtree(location, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_connector_settings() -> Iterator[None]:
+    """The cached settings row outlives each test's database rollback: never let it leak into the next test."""
+    from django.core.cache import cache
+
+    from connector import config
+
+    cache.delete(config.CACHE_KEY)
+    yield
+    cache.delete(config.CACHE_KEY)
 
 
 @dataclass

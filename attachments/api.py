@@ -1,0 +1,307 @@
+"""The REST API of the attachment store (DRF): spaces and members, attachments and their versions.
+
+Permissions follow attachments.permissions, the same matrix as the pages: anonymous → 401, not a
+member → 404 (a space's existence is never revealed), viewer → read, editor → upload and rename,
+space admin or staff → members and delete. Views only look up, check and call a service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from attachments import selectors, services
+from attachments.downloads import version_response
+from attachments.models import Attachment, Membership, Role, Space, Version, VersionSource
+from attachments.permissions import AnyUser, can_admin, can_edit, can_view, role_in_space, visible_spaces
+from attachments.serializers import (
+    AttachmentRenameSerializer,
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
+    MemberSerializer,
+    MemberSetSerializer,
+    SpaceSerializer,
+    VersionSerializer,
+    VersionUploadSerializer,
+)
+from attachments.storage import FileTooLarge
+from attachments.uploads import upload_too_large, upload_too_large_message
+
+RoleCheck = Callable[[Role | None], bool]
+# Ids beyond a bigint cannot exist; PostgreSQL would reject them in a query rather than find nothing.
+_MAX_ID = 2**63 - 1
+
+_SPACE_PARAMETER = OpenApiParameter(
+    "space", OpenApiTypes.INT, OpenApiParameter.QUERY, required=True, description="The space's id."
+)
+_VERSION_PARAMETER = OpenApiParameter(
+    "version", OpenApiTypes.INT, OpenApiParameter.QUERY, description="A version number; the current one if omitted."
+)
+_TOO_LARGE = OpenApiResponse(description="The file is larger than the upload limit; nothing was stored.")
+
+
+# --- lookups and the permission helper -------------------------------------------------------------
+
+
+def require_role(role: Role | None, allowed: RoleCheck) -> None:
+    """404 for whoever may not even see the space, 403 for a member whose role is too weak."""
+    if not can_view(role):
+        raise NotFound()
+    if not allowed(role):
+        raise PermissionDenied()
+
+
+def space_id_from(raw: object) -> int:
+    """The ``space`` parameter as a number, or 400."""
+    text = str(raw).strip() if raw is not None else ""
+    if not text.isascii() or not text.isdigit():
+        raise ValidationError({"space": [_("A space id (a number) is required.")]})
+    if len(text) > len(str(_MAX_ID)):  # no space has such an id, and int() refuses very long strings
+        raise NotFound()
+    return int(text)
+
+
+def space_for(user: AnyUser, space_id: int, allowed: RoleCheck) -> Space:
+    space = Space.objects.filter(pk=space_id).first() if 0 < space_id <= _MAX_ID else None
+    if space is None:
+        raise NotFound()
+    require_role(role_in_space(user, space), allowed)
+    return space
+
+
+def attachments_shown() -> QuerySet[Attachment]:
+    """Attachments with what their serializer shows, in one query; half-created ones (no version) are hidden."""
+    current_sha256 = Version.objects.filter(attachment=OuterRef("pk"), number=OuterRef("current_version"))
+    return (
+        Attachment.objects.filter(current_version__gte=1)
+        .select_related("space", "created_by", "updated_by")
+        .annotate(current_sha256=Subquery(current_sha256.values("sha256")[:1]))
+    )
+
+
+def attachment_for(user: AnyUser, pk: int, allowed: RoleCheck) -> Attachment:
+    attachment = attachments_shown().filter(pk=pk).first() if 0 < pk <= _MAX_ID else None
+    if attachment is None:
+        raise NotFound()
+    require_role(role_in_space(user, attachment.space), allowed)
+    return attachment
+
+
+def spaces_with_role(user: AnyUser) -> QuerySet[Space]:
+    if user.is_staff:  # type: ignore[union-attr]
+        role = Value(Role.ADMIN.value, output_field=CharField())
+    else:
+        role = Subquery(Membership.objects.filter(space=OuterRef("pk"), user=user).values("role")[:1])
+    return visible_spaces(user).annotate(user_role=role)
+
+
+def too_large_response() -> Response:
+    return Response({"detail": upload_too_large_message()}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+
+
+class ApiView(GenericAPIView):
+    # Token first: DRF takes WWW-Authenticate from the first class, and answers 401 rather than 403 only
+    # when there is one (SessionAuthentication has none). Both classes are still tried on every request.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+
+# --- spaces and members -----------------------------------------------------------------------------
+
+
+class SpaceListView(ApiView):
+    serializer_class = SpaceSerializer
+
+    @extend_schema(responses=SpaceSerializer(many=True), summary="Spaces the caller can see")
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(spaces_with_role(request.user))
+        return self.get_paginated_response(SpaceSerializer(page, many=True).data)
+
+    @extend_schema(request=SpaceSerializer, responses={201: SpaceSerializer}, summary="Create a space")
+    def post(self, request: Request) -> Response:
+        serializer = SpaceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        space = services.space_create(created_by=request.user, **serializer.validated_data)
+        shown = spaces_with_role(request.user).get(pk=space.pk)
+        return Response(SpaceSerializer(shown).data, status=status.HTTP_201_CREATED)
+
+
+class SpaceMembersView(ApiView):
+    serializer_class = MemberSerializer
+
+    @extend_schema(responses=MemberSerializer(many=True), summary="Members of a space")
+    def get(self, request: Request, pk: int) -> Response:
+        space = space_for(request.user, pk, can_view)
+        members = space.memberships.select_related("user").order_by("user__username")
+        page = self.paginate_queryset(members)
+        return self.get_paginated_response(MemberSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=MemberSetSerializer,
+        responses={200: MemberSerializer, 201: MemberSerializer},
+        summary="Add a member or change their role (space admins)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        space = space_for(request.user, pk, can_admin)
+        serializer = MemberSetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user, role = serializer.validated_data["user"], serializer.validated_data["role"]
+        is_new = not space.memberships.filter(user=user).exists()
+        membership = services.membership_set(space=space, user=user, role=role)
+        return Response(MemberSerializer(membership).data, status=201 if is_new else 200)
+
+
+# --- attachments ------------------------------------------------------------------------------------
+
+
+class AttachmentListView(ApiView):
+    serializer_class = AttachmentSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        parameters=[_SPACE_PARAMETER], responses=AttachmentSerializer(many=True), summary="Attachments of a space"
+    )
+    def get(self, request: Request) -> Response:
+        space = space_for(request.user, space_id_from(request.query_params.get("space")), can_view)
+        page = self.paginate_queryset(attachments_shown().filter(space=space))
+        return self.get_paginated_response(AttachmentSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer, 413: _TOO_LARGE},
+        summary="Upload a new attachment (editors)",
+    )
+    def post(self, request: Request) -> Response:
+        space = space_for(request.user, space_id_from(request.data.get("space")), can_edit)
+        if upload_too_large(request):
+            return too_large_response()
+        serializer = AttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        uploaded = serializer.validated_data["file"]
+        try:
+            attachment = services.attachment_create(
+                space=space,
+                title=serializer.validated_data.get("title") or uploaded.name,
+                chunks=uploaded.chunks(),
+                created_by=request.user,
+                max_size=settings.ATTACHMENTS_MAX_UPLOAD_SIZE,
+            )
+        except FileTooLarge:
+            return too_large_response()
+        shown = attachments_shown().get(pk=attachment.pk)
+        return Response(AttachmentSerializer(shown, context={"request": request}).data, status=201)
+
+
+class AttachmentDetailView(ApiView):
+    serializer_class = AttachmentSerializer
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(responses=AttachmentSerializer, summary="An attachment")
+    def get(self, request: Request, pk: int) -> Response:
+        attachment = attachment_for(request.user, pk, can_view)
+        return Response(AttachmentSerializer(attachment, context={"request": request}).data)
+
+    @extend_schema(request=AttachmentRenameSerializer, responses=AttachmentSerializer, summary="Rename (editors)")
+    def patch(self, request: Request, pk: int) -> Response:
+        attachment = attachment_for(request.user, pk, can_edit)
+        serializer = AttachmentRenameSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.attachment_rename(
+            attachment=attachment, title=serializer.validated_data["title"], renamed_by=request.user
+        )
+        return Response(AttachmentSerializer(attachment, context={"request": request}).data)
+
+    @extend_schema(responses={204: None}, summary="Delete with all versions (space admins)")
+    def delete(self, request: Request, pk: int) -> Response:
+        attachment = attachment_for(request.user, pk, can_admin)
+        services.attachment_delete(attachment=attachment)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VersionListView(ApiView):
+    serializer_class = VersionSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(responses=VersionSerializer(many=True), summary="Versions of an attachment, newest first")
+    def get(self, request: Request, pk: int) -> Response:
+        attachment = attachment_for(request.user, pk, can_view)
+        page = self.paginate_queryset(selectors.versions_of(attachment))
+        return self.get_paginated_response(VersionSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        request={"multipart/form-data": VersionUploadSerializer},
+        responses={201: VersionSerializer, 413: _TOO_LARGE},
+        summary="Upload a new version (editors)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        attachment = attachment_for(request.user, pk, can_edit)
+        if upload_too_large(request):
+            return too_large_response()
+        serializer = VersionUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            version = services.version_create(
+                attachment=attachment,
+                chunks=serializer.validated_data["file"].chunks(),
+                source=VersionSource.UPLOAD,
+                created_by=request.user,
+                comment=serializer.validated_data.get("comment", ""),
+                max_size=settings.ATTACHMENTS_MAX_UPLOAD_SIZE,
+            )
+        except FileTooLarge:
+            return too_large_response()
+        return Response(VersionSerializer(version, context={"request": request}).data, status=201)
+
+
+class _AnyAccept(DefaultContentNegotiation):
+    """A download answers whatever the client accepts; its errors are JSON all the same."""
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        return renderers[0], renderers[0].media_type
+
+
+def version_number_from(raw: str | None) -> int | None:
+    """The ``version`` parameter: None for the current version; anything but a valid number is 404."""
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(_MAX_ID)) or not 0 < int(raw) <= _MAX_ID:
+        raise NotFound(_("There is no such version."))
+    return int(raw)
+
+
+class DownloadView(ApiView):
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _AnyAccept
+
+    @extend_schema(
+        parameters=[_VERSION_PARAMETER],
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such attachment or version."),
+        },
+        summary="Download the file of a version (streamed; HEAD works too)",
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        attachment = attachment_for(request.user, pk, can_view)
+        version = selectors.version_get(attachment, version_number_from(request.query_params.get("version")))
+        if version is None:
+            raise NotFound(_("There is no such version."))
+        return version_response(request, attachment=attachment, version=version)

@@ -1,0 +1,148 @@
+"""The API's shapes: validated input, and spaces, members, attachments and versions as clients see them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.validators import ProhibitNullCharactersValidator
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from attachments.models import Attachment, Membership, Role, Space, Version
+
+
+def _absolute(serializer: serializers.Serializer, path: str) -> str:
+    return serializer.context["request"].build_absolute_uri(path)
+
+
+class SpaceSerializer(serializers.ModelSerializer):
+    # The caller's own role, annotated by the view's queryset (staff are admins everywhere).
+    role = serializers.ChoiceField(choices=Role.choices, source="user_role", read_only=True)
+
+    class Meta:
+        model = Space
+        fields = ["id", "name", "description", "created_at", "role"]
+        read_only_fields = ["id", "created_at"]
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    name = serializers.CharField(source="user.get_full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["username", "name", "role", "created_at"]
+        read_only_fields = fields
+
+
+class MemberSetSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = get_user_model().objects.filter(username=attrs["username"]).first()
+        if user is None:
+            raise serializers.ValidationError({"username": [_("There is no user with this username.")]})
+        attrs["user"] = user
+        return attrs
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    space = serializers.IntegerField(source="space_id", read_only=True)
+    file_type = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(source="current_version", read_only=True)
+    # Annotated by the view's queryset from the current version, so a page of attachments costs one query.
+    sha256 = serializers.CharField(source="current_sha256", read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
+    modified_by = serializers.CharField(source="updated_by.username", read_only=True, allow_null=True)
+    download_url = serializers.SerializerMethodField()
+    versions_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "space",
+            "title",
+            "file_type",
+            "version",
+            "size",
+            "sha256",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "modified_by",
+            "download_url",
+            "versions_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, attachment: Attachment) -> str:
+        return _absolute(self, reverse("api-attachment-download", args=[attachment.pk]))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_versions_url(self, attachment: Attachment) -> str:
+        return _absolute(self, reverse("api-attachment-versions", args=[attachment.pk]))
+
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """A file in a multipart body; shown as binary in the schema, so the docs page offers a file picker."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_empty_file=True, use_url=False, **kwargs)
+
+
+class TitleField(serializers.CharField):
+    """A title as typed or as a file was called: cleaned by the services (clean_title), never refused for
+    the control characters that cleaning removes, NUL included, just as the filename of an upload is not."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=1000, **kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+
+class AttachmentRenameSerializer(serializers.Serializer):
+    title = TitleField()
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    space = serializers.IntegerField(min_value=1)
+    file = UploadField()
+    # Defaults to the uploaded file's name; either way it is cleaned into a safe display title.
+    title = TitleField(required=False, allow_blank=True)
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Version
+        fields = [
+            "number",
+            "size",
+            "sha256",
+            "source",
+            "content_type",
+            "comment",
+            "created_by",
+            "created_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, version: Version) -> str:
+        path = reverse("api-attachment-download", args=[version.attachment_id])
+        return _absolute(self, f"{path}?version={version.number}")
+
+
+class VersionUploadSerializer(serializers.Serializer):
+    file = UploadField()
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=500)

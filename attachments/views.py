@@ -1,0 +1,340 @@
+"""The attachment store's pages. Each view checks the role, validates its input, calls one service, renders.
+
+The permission matrix lives in attachments.permissions; ``_space_for`` and ``_attachment_for`` apply it:
+not a member → 404 (a space's existence is never revealed), member without the needed role → 403.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST, require_safe
+
+from attachments import actions, selectors, services
+from attachments.downloads import version_response
+from attachments.filenames import clean_title
+from attachments.forms import MemberAddForm, MemberRoleForm, RenameForm, SpaceForm
+from attachments.models import Attachment, Membership, Role, Space, VersionSource
+from attachments.permissions import can_admin, can_edit, can_view, role_in_space, visible_spaces
+from attachments.storage import FileTooLarge
+from attachments.uploads import upload_too_large, upload_too_large_message
+
+PAGE_SIZE = 50
+RoleCheck = Callable[[Role | None], bool]
+
+
+def _role_for(request: HttpRequest, space: Space, needs: RoleCheck) -> Role:
+    role = role_in_space(request.user, space)
+    if role is None:
+        raise Http404
+    if not needs(role):
+        raise PermissionDenied
+    return role
+
+
+def _space_for(request: HttpRequest, space_id: int, needs: RoleCheck = can_view) -> tuple[Space, Role]:
+    space = get_object_or_404(Space, pk=space_id)
+    return space, _role_for(request, space, needs)
+
+
+def _attachment_for(request: HttpRequest, attachment_id: int, needs: RoleCheck = can_view) -> tuple[Attachment, Role]:
+    # An attachment whose first version is still being written does not exist yet for anybody.
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("space", "updated_by"), pk=attachment_id, current_version__gte=1
+    )
+    return attachment, _role_for(request, attachment.space, needs)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest" or "application/json" in request.headers.get(
+        "Accept", ""
+    )
+
+
+def _upload_failed(request: HttpRequest, message: str, status: int, back: str) -> HttpResponse:
+    """JSON for the upload script; a flash message and a redirect for a plain form, which works without it."""
+    if _wants_json(request):
+        return JsonResponse({"error": message}, status=status)
+    messages.error(request, message)
+    return redirect(back)
+
+
+def _uploaded_files(request: HttpRequest) -> tuple[list[UploadedFile], str | None, int]:
+    """The request's files, or an error message and status. Must run before anything else reads the body."""
+    if upload_too_large(request):
+        return [], upload_too_large_message(), 413
+    files = request.FILES.getlist("file")
+    if not files:
+        return [], _("Choose a file to upload."), 400
+    return files, None, 200
+
+
+def _actions_context(role: Role) -> dict[str, Any]:
+    return {
+        "role": role,
+        "role_label": Role(role).label,
+        "can_edit": can_edit(role),
+        "can_admin": can_admin(role),
+        "row_actions": actions.row_actions,
+        "max_upload_size": settings.ATTACHMENTS_MAX_UPLOAD_SIZE,
+    }
+
+
+@login_required
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    my_role = Membership.objects.filter(space=OuterRef("pk"), user=request.user).values("role")[:1]
+    spaces = visible_spaces(request.user).annotate(
+        attachment_count=Count("attachments", filter=Q(attachments__current_version__gte=1), distinct=True),
+        my_role=Subquery(my_role),
+    )
+    return render(request, "attachments/home.html", {"spaces": spaces, "roles": dict(Role.choices)})
+
+
+@login_required
+def space_create(request: HttpRequest) -> HttpResponse:
+    form = SpaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        space = services.space_create(
+            name=form.cleaned_data["name"], description=form.cleaned_data["description"], created_by=request.user
+        )
+        messages.success(request, _("The space “%(name)s” was created.") % {"name": space.name})
+        return redirect("space_detail", space_id=space.id)
+    return render(request, "attachments/space_form.html", {"form": form})
+
+
+@login_required
+@require_safe
+def space_detail(request: HttpRequest, space_id: int) -> HttpResponse:
+    space, role = _space_for(request, space_id)
+    query = request.GET.get("q", "").strip()[:200]
+    attachments = selectors.attachments_in_space(space)
+    if query:
+        attachments = attachments.filter(title__icontains=query)
+    page = Paginator(attachments, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "space": space,
+        "page": page,
+        "query": query,
+        "space_actions": actions.space_actions(request, space, role),
+        **_actions_context(role),
+    }
+    return render(request, "attachments/space_detail.html", context)
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, space_id: int) -> HttpResponse:
+    space, _role = _space_for(request, space_id, can_edit)
+    back = reverse("space_detail", args=[space.id])
+    files, error, status = _uploaded_files(request)
+    if error:
+        return _upload_failed(request, error, status, back)
+    if _wants_json(request) and len(files) > 1:
+        return _upload_failed(request, _("Upload one file per request."), 400, back)
+    created = []
+    try:
+        for uploaded in files:
+            attachment = services.attachment_create(
+                space=space,
+                title=uploaded.name or "",
+                chunks=uploaded.chunks(),
+                created_by=request.user,
+                max_size=settings.ATTACHMENTS_MAX_UPLOAD_SIZE,
+            )
+            created.append(attachment)
+    except FileTooLarge:
+        return _upload_failed(request, upload_too_large_message(), 413, back)
+    if _wants_json(request):
+        first = created[0]
+        return JsonResponse({"id": first.id, "title": first.title, "version": first.current_version}, status=201)
+    messages.success(
+        request,
+        ngettext("“%(title)s” was uploaded.", "%(count)d files were uploaded.", len(created))
+        % {"title": created[0].title, "count": len(created)},
+    )
+    return redirect(back)
+
+
+@login_required
+@require_safe
+def attachment_detail(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    attachment, role = _attachment_for(request, attachment_id)
+    context = {
+        "attachment": attachment,
+        "space": attachment.space,
+        "versions": selectors.versions_of(attachment),
+        "rename_form": RenameForm(initial={"title": attachment.title}),
+        **_actions_context(role),
+    }
+    return render(request, "attachments/attachment_detail.html", context)
+
+
+@login_required
+@require_POST
+def version_upload(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    attachment, _role = _attachment_for(request, attachment_id, can_edit)
+    back = reverse("attachment_detail", args=[attachment.id])
+    files, error, status = _uploaded_files(request)
+    if error:
+        return _upload_failed(request, error, status, back)
+    if len(files) > 1:
+        return _upload_failed(request, _("Upload one file per request."), 400, back)
+    uploaded = files[0]
+    # The title's extension decides how the file is served and opened: a new version keeps the type.
+    new_type = Attachment(title=clean_title(uploaded.name or "")).file_type
+    if attachment.file_type and new_type != attachment.file_type:
+        message = _("The new version must be a .%(type)s file, like the current one.") % {"type": attachment.file_type}
+        return _upload_failed(request, message, 400, back)
+    try:
+        version = services.version_create(
+            attachment=attachment,
+            chunks=uploaded.chunks(),
+            source=VersionSource.UPLOAD,
+            created_by=request.user,
+            comment=request.POST.get("comment", "").strip(),
+            max_size=settings.ATTACHMENTS_MAX_UPLOAD_SIZE,
+        )
+    except FileTooLarge:
+        return _upload_failed(request, upload_too_large_message(), 413, back)
+    if _wants_json(request):
+        return JsonResponse({"id": attachment.id, "title": attachment.title, "version": version.number}, status=201)
+    messages.success(request, _("Version %(number)d was uploaded.") % {"number": version.number})
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def version_restore(request: HttpRequest, attachment_id: int, number: int) -> HttpResponse:
+    attachment, _role = _attachment_for(request, attachment_id, can_edit)
+    old = selectors.version_get(attachment, number)
+    if old is None:
+        raise Http404
+    old.attachment = attachment
+    new = services.version_restore(version=old, restored_by=request.user)
+    messages.success(
+        request, _("Version %(old)d was restored as version %(new)d.") % {"old": old.number, "new": new.number}
+    )
+    return redirect("attachment_detail", attachment_id=attachment.id)
+
+
+@login_required
+@require_safe
+def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    attachment, _role = _attachment_for(request, attachment_id)
+    raw = request.GET.get("version")
+    if raw is not None and not re.fullmatch(r"[1-9][0-9]{0,8}", raw):
+        raise Http404
+    version = selectors.version_get(attachment, int(raw) if raw else None)
+    if version is None:
+        raise Http404
+    return version_response(request, attachment=attachment, version=version)
+
+
+@login_required
+def attachment_rename(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    attachment, role = _attachment_for(request, attachment_id, can_edit)
+    form = RenameForm(request.POST or None, initial={"title": attachment.title})
+    if request.method == "POST" and form.is_valid():
+        old_title = attachment.title
+        services.attachment_rename(attachment=attachment, title=form.cleaned_data["title"], renamed_by=request.user)
+        messages.success(
+            request, _("“%(old)s” was renamed to “%(new)s”.") % {"old": old_title, "new": attachment.title}
+        )
+        return redirect("attachment_detail", attachment_id=attachment.id)
+    context = {"attachment": attachment, "space": attachment.space, "form": form, **_actions_context(role)}
+    return render(request, "attachments/attachment_rename.html", context)
+
+
+@login_required
+def attachment_delete(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    attachment, role = _attachment_for(request, attachment_id, can_admin)
+    if request.method == "POST":
+        services.attachment_delete(attachment=attachment)
+        messages.success(request, _("“%(title)s” was deleted.") % {"title": attachment.title})
+        return redirect("space_detail", space_id=attachment.space_id)
+    context = {"attachment": attachment, "space": attachment.space, **_actions_context(role)}
+    return render(request, "attachments/attachment_delete.html", context)
+
+
+@login_required
+def space_members(request: HttpRequest, space_id: int) -> HttpResponse:
+    space, role = _space_for(request, space_id, can_admin)
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.cleaned_data["user"]
+        new_role = Role(form.cleaned_data["role"])
+        if _demotes_last_admin(space, user, new_role):
+            form.add_error("role", _("A space needs at least one admin."))
+        else:
+            services.membership_set(space=space, user=user, role=new_role)
+            messages.success(
+                request,
+                _("%(user)s is now a member with the role %(role)s.")
+                % {"user": user.get_username(), "role": new_role.label},
+            )
+            return redirect("space_members", space_id=space.id)
+    memberships = Membership.objects.filter(space=space).select_related("user").order_by("user__username")
+    context = {
+        "space": space,
+        "memberships": memberships,
+        "form": form,
+        "roles": Role.choices,
+        **_actions_context(role),
+    }
+    return render(request, "attachments/space_members.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def space_member_role(request: HttpRequest, space_id: int, user_id: int) -> HttpResponse:
+    space, _role = _space_for(request, space_id, can_admin)
+    membership = get_object_or_404(Membership.objects.select_related("user"), space=space, user_id=user_id)
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid role."))
+    elif _demotes_last_admin(space, membership.user, Role(form.cleaned_data["role"])):
+        messages.error(request, _("A space needs at least one admin."))
+    else:
+        new_role = Role(form.cleaned_data["role"])
+        services.membership_set(space=space, user=membership.user, role=new_role)
+        messages.success(
+            request,
+            _("%(user)s now has the role %(role)s.") % {"user": membership.user.get_username(), "role": new_role.label},
+        )
+    return redirect("space_members", space_id=space.id)
+
+
+@login_required
+@require_POST
+def space_member_remove(request: HttpRequest, space_id: int, user_id: int) -> HttpResponse:
+    space, _role = _space_for(request, space_id, can_admin)
+    membership = get_object_or_404(Membership.objects.select_related("user"), space=space, user_id=user_id)
+    if _demotes_last_admin(space, membership.user, None):
+        messages.error(request, _("A space needs at least one admin."))
+    else:
+        services.membership_remove(space=space, user=membership.user)
+        messages.success(request, _("%(user)s was removed from the space.") % {"user": membership.user.get_username()})
+    return redirect("space_members", space_id=space.id)
+
+
+def _demotes_last_admin(space: Space, user: Any, new_role: Role | None) -> bool:
+    """True when the change would leave the space without an admin (only staff could then manage it)."""
+    if new_role == Role.ADMIN:
+        return False
+    admins = Membership.objects.filter(space=space, role=Role.ADMIN)
+    return admins.filter(user=user).exists() and admins.count() == 1

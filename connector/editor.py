@@ -1,0 +1,129 @@
+"""The DocEditor configuration: what the editor page hands to ``new DocsAPI.DocEditor``.
+
+Everything the DS trusts is inside ``token``, a JWT over the whole config (protocol §4, tokenRequiredParams),
+so the browser cannot widen its own permissions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import translation
+
+from attachments.models import Attachment, Role
+from attachments.permissions import can_edit
+from connector import formats, jwt_codec, links
+from connector.config import DocServerConfig
+from connector.keys import display_name, editor_uid, live_key
+
+# The editor config token is read when the editor opens; a long expiry would only widen replay.
+CONFIG_TOKEN_LIFETIME = 60 * 60
+_REGIONS = {"en": "en-US", "de": "de-DE"}
+
+
+@dataclass(frozen=True)
+class EditorDecision:
+    mode: str  # "edit" or "view"
+    reason: str = ""  # why editing is not offered, for the page
+
+
+def connector_base(request: HttpRequest, cfg: DocServerConfig) -> str:
+    """The base URL the Document Server uses to reach this app."""
+    return cfg.connector_url or request.build_absolute_uri("/").rstrip("/")
+
+
+def decide_mode(*, attachment: Attachment, role: Role, cfg: DocServerConfig, wants_view: bool) -> EditorDecision:
+    extension = attachment.file_type
+    if wants_view:
+        return EditorDecision("view")
+    if not can_edit(role):
+        return EditorDecision("view", "You can view this file; editing needs the editor role in the space.")
+    if not formats.can_edit_in_place(extension, cfg.lossy_edit):
+        return EditorDecision("view", "This file type can be viewed but not edited in ONLYOFFICE.")
+    if attachment.size > cfg.max_edit_size:
+        return EditorDecision("view", "This file is larger than the editing size limit.")
+    return EditorDecision("edit")
+
+
+def _permissions(*, edit: bool, extension: str, cfg: DocServerConfig) -> dict[str, bool]:
+    download_allowed = not cfg.block_download
+    return {
+        "edit": edit,
+        "download": download_allowed,
+        "print": download_allowed,
+        "copy": download_allowed,
+        "review": edit and formats.supports(extension, "review"),
+        "comment": edit and formats.supports(extension, "comment"),
+        "fillForms": edit and formats.supports(extension, "fill"),
+        "modifyFilter": edit,
+        "modifyContentControl": edit,
+        "chat": edit and cfg.customization.get("chat", True) is not False,
+        "protect": edit,
+    }
+
+
+def _customization(request: HttpRequest, attachment: Attachment, cfg: DocServerConfig, base: str) -> dict[str, Any]:
+    space_url = reverse("space_detail", args=[attachment.space_id])
+    custom: dict[str, Any] = {
+        "goback": {"url": request.build_absolute_uri(space_url), "text": attachment.space.name[:64]},
+        "forcesave": cfg.forcesave,
+    }
+    for option in ("comments", "help", "compactHeader", "feedback", "macros", "reviewDisplay", "chat"):
+        if option in cfg.customization:
+            custom[option] = cfg.customization[option]
+    return custom
+
+
+def document_url(request: HttpRequest, *, attachment: Attachment, user: AbstractBaseUser, cfg: DocServerConfig) -> str:
+    token = links.make_token("download", a=attachment.pk, v=attachment.current_version, u=user.pk)
+    path = reverse("onlyoffice-download", args=[attachment.pk])
+    return f"{connector_base(request, cfg)}{path}?{urlencode({'token': token})}"
+
+
+def callback_url(request: HttpRequest, *, attachment: Attachment, cfg: DocServerConfig) -> str:
+    token = links.make_token("callback", a=attachment.pk)
+    path = reverse("onlyoffice-callback", args=[attachment.pk])
+    return f"{connector_base(request, cfg)}{path}?{urlencode({'token': token})}"
+
+
+def build_config(
+    request: HttpRequest, *, attachment: Attachment, user: AbstractBaseUser, mode: str, cfg: DocServerConfig
+) -> dict[str, Any]:
+    """The DocEditor config, signed when a secret is set."""
+    fmt = formats.format_for(attachment.file_type)
+    assert fmt is not None, "callers check the format first"
+    edit = mode == "edit"
+    base = connector_base(request, cfg)
+    language = (translation.get_language() or "en").split("-")[0]
+    editor_config: dict[str, Any] = {
+        "mode": mode,
+        "lang": language,
+        "region": _REGIONS.get(language, "en-US"),
+        "user": {"id": editor_uid(user), "name": display_name(user)},
+        "customization": _customization(request, attachment, cfg, base),
+    }
+    if edit:
+        editor_config["callbackUrl"] = callback_url(request, attachment=attachment, cfg=cfg)
+    config: dict[str, Any] = {
+        "documentType": fmt.document_type,
+        "type": "desktop",
+        "width": "100%",
+        "height": "100%",
+        "document": {
+            "fileType": fmt.name,
+            "key": live_key(attachment).key,
+            "title": attachment.title[:128],
+            "url": document_url(request, attachment=attachment, user=user, cfg=cfg),
+            "referenceData": {"fileKey": str(attachment.pk), "instanceId": base},
+            "permissions": _permissions(edit=edit, extension=fmt.name, cfg=cfg),
+        },
+        "editorConfig": editor_config,
+    }
+    if cfg.jwt_enabled:
+        config["token"] = jwt_codec.encode(config, cfg.jwt_secret, expires_in=CONFIG_TOKEN_LIFETIME)
+    return config

@@ -1,0 +1,94 @@
+"""Document keys and editor identities.
+
+A key is what makes the Document Server treat openings as one co-editing session, and what it caches
+the file under. Rules (protocol §2): at most 128 characters of ``0-9 A-Z a-z . _ = -``; the same for
+everyone who opens the attachment while its session lives (so it is stored, not computed per request);
+unguessable (keyed HMAC over a random nonce); a new one whenever a version is stored by anything but a
+forcesave, so the DS never serves a stale copy.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from attachments.models import Attachment, VersionSource
+from connector.models import DocumentKey, EditorIdentity
+
+KEY_PATTERN = re.compile(r"^[0-9A-Za-z._=-]{1,128}$")
+KEY_LENGTH = 32
+
+
+def is_valid_key(value: object) -> bool:
+    return isinstance(value, str) and bool(KEY_PATTERN.match(value))
+
+
+def _new_key(attachment: Attachment) -> str:
+    message = f"{attachment.pk}:{attachment.current_version}:{secrets.token_hex(16)}".encode()
+    digest = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).digest()
+    # URL-safe base64 uses only A-Z a-z 0-9 - _, all allowed in keys.
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:KEY_LENGTH]
+
+
+def live_key(attachment: Attachment) -> DocumentKey:
+    """The attachment's live key, issued on first use. Safe under concurrent first openings."""
+    existing = DocumentKey.objects.filter(attachment=attachment, retired_at__isnull=True).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return DocumentKey.objects.create(
+                attachment=attachment, key=_new_key(attachment), base_version=attachment.current_version
+            )
+    except IntegrityError:
+        # Another request issued it a moment ago (the partial unique constraint allows one live key).
+        return DocumentKey.objects.get(attachment=attachment, retired_at__isnull=True)
+
+
+def key_retire(*, attachment_id: int) -> None:
+    """Retire the live key: the next opening gets a new one. Editors still on the old key can save."""
+    DocumentKey.objects.filter(attachment_id=attachment_id, retired_at__isnull=True).update(retired_at=timezone.now())
+
+
+def on_version_stored(*, attachment_id: int, source: str, **_kwargs: object) -> None:
+    """A forcesave keeps the key while the session lives (protocol §2); anything else changes it."""
+    if source != VersionSource.FORCESAVE:
+        key_retire(attachment_id=attachment_id)
+
+
+def editor_uid(user: AbstractBaseUser) -> str:
+    """The user's stable, opaque id in the Document Server (``editorConfig.user.id``)."""
+    identity = EditorIdentity.objects.filter(user=user).first()
+    if identity is not None:
+        return identity.uid
+    try:
+        with transaction.atomic():
+            return EditorIdentity.objects.create(user=user, uid=secrets.token_hex(10)).uid
+    except IntegrityError:
+        return EditorIdentity.objects.get(user=user).uid
+
+
+def users_for_uids(uids: list[str]) -> dict[str, AbstractBaseUser]:
+    identities = EditorIdentity.objects.filter(uid__in=uids).select_related("user")
+    return {identity.uid: identity.user for identity in identities}
+
+
+def user_for_uid(uid: str | None) -> AbstractBaseUser | None:
+    if not uid:
+        return None
+    return users_for_uids([uid]).get(uid)
+
+
+def display_name(user: AbstractBaseUser) -> str:
+    model = get_user_model()
+    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    return (full or getattr(user, model.USERNAME_FIELD, "") or "")[:128]

@@ -1,0 +1,237 @@
+"""Writes of the connector: recording callbacks and storing what the editors saved.
+
+The callback request only records (one short transaction) and enqueues after commit; the download happens
+in a Celery task that claims the save request with a conditional update, so a duplicate delivery, a retry or
+a second worker never stores the same save twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from attachments.models import Attachment, Version, VersionSource
+from attachments.services import version_create
+from attachments.storage import delete_quietly, storage_name_for, store_chunks
+from connector import config, docserver, formats
+from connector.callbacks import Callback, CallbackRejected
+from connector.keys import key_retire, user_for_uid
+from connector.models import CallbackEvent, DocumentKey, EditedVersion, SaveRequest
+
+logger = logging.getLogger(__name__)
+
+# Statuses whose callback brings a file to store (3 only when the DS still has the assembled file).
+_SAVE_STATUSES = {2, 3, 6}
+
+
+def _dedupe_key(callback: Callback) -> str:
+    identity = callback.lastsave or callback.url
+    return hashlib.sha256(f"{callback.key}|{callback.status}|{identity}".encode()).hexdigest()
+
+
+def callback_record(
+    *, attachment: Attachment, callback: Callback, enqueue: Callable[[int], None]
+) -> SaveRequest | None:
+    """Record a verified callback; for a save, add a save request and enqueue it once committed.
+
+    Idempotent: the same save delivered twice records one save request (unique dedupe key).
+    Raises CallbackRejected when the key was never issued for this attachment.
+    """
+    document_key = DocumentKey.objects.filter(attachment=attachment, key=callback.key).first()
+    if document_key is None:
+        raise CallbackRejected("the document key was not issued for this attachment", 403)
+    with transaction.atomic():
+        CallbackEvent.objects.create(
+            attachment=attachment, key=callback.key, status=callback.status, payload=_loggable(callback)
+        )
+        _editors_update(document_key, callback)
+        if callback.status == 2:
+            # The DS will not reopen this key for editing once we accept the save (protocol §2).
+            key_retire(attachment_id=attachment.pk)
+        if callback.status not in _SAVE_STATUSES or not callback.url:
+            if callback.status in {3, 7}:
+                logger.warning(
+                    "document server reports a failed save (status %s) for attachment %s",
+                    callback.status,
+                    attachment.pk,
+                )
+            return None
+        save_request = _save_request_add(attachment=attachment, document_key=document_key, callback=callback)
+        if save_request is not None:
+            transaction.on_commit(lambda: enqueue(save_request.pk))
+        return save_request
+
+
+def _loggable(callback: Callback) -> dict:
+    # The signed links are short-lived but still grant access to the document: keep their shape, not the query.
+    fields = {k: v for k, v in callback.fields.items() if k not in {"url", "changesurl", "token"}}
+    fields["has_url"] = bool(callback.url)
+    return fields
+
+
+def _editors_update(document_key: DocumentKey, callback: Callback) -> None:
+    if callback.status == 1:
+        editors = list(dict.fromkeys(callback.users))
+    elif callback.status in {2, 3, 4}:
+        editors = []
+    else:
+        return
+    DocumentKey.objects.filter(pk=document_key.pk).update(editors=editors, editors_updated_at=timezone.now())
+
+
+def _save_request_add(*, attachment: Attachment, document_key: DocumentKey, callback: Callback) -> SaveRequest | None:
+    try:
+        with transaction.atomic():
+            return SaveRequest.objects.create(
+                attachment=attachment,
+                document_key=document_key,
+                callback_status=callback.status,
+                dedupe_key=_dedupe_key(callback),
+                url=callback.url,
+                changes_url=callback.changes_url,
+                filetype=callback.filetype,
+                history=callback.history,
+                users=callback.users,
+                actions=callback.actions,
+                lastsave=callback.lastsave,
+                forcesave_type=callback.forcesave_type,
+                not_modified=callback.not_modified,
+                editor=user_for_uid(callback.last_user),
+            )
+    except IntegrityError:
+        logger.info("duplicate save callback for attachment %s ignored", attachment.pk)
+        return None
+
+
+def save_request_claim(*, save_request_id: int) -> SaveRequest | None:
+    """Take the save request for this worker (pending → saving). None when someone else has it or it is done."""
+    claimed = SaveRequest.objects.filter(pk=save_request_id, state=SaveRequest.State.PENDING).update(
+        state=SaveRequest.State.SAVING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    if claimed != 1:
+        return None
+    return SaveRequest.objects.select_related("attachment", "document_key", "editor").get(pk=save_request_id)
+
+
+def save_request_release(*, save_request_id: int, error: str) -> None:
+    """Give a claimed request back (saving → pending) so a retry can claim it again."""
+    SaveRequest.objects.filter(pk=save_request_id, state=SaveRequest.State.SAVING).update(
+        state=SaveRequest.State.PENDING, last_error=error[:2000]
+    )
+
+
+def save_request_fail(*, save_request_id: int, error: str) -> None:
+    """Mark the save as failed for good; the attachment shows it to its editors."""
+    SaveRequest.objects.filter(pk=save_request_id).exclude(state=SaveRequest.State.SAVED).update(
+        state=SaveRequest.State.FAILED, last_error=error[:2000]
+    )
+    logger.error("save request %s failed for good: %s", save_request_id, error[:500])
+
+
+def save_request_store(*, save_request: SaveRequest) -> Version | None:
+    """Download the edited file from the DS and store it as a new version, with its changes and history.
+
+    All-or-nothing: the version, its edit info and the request marked saved commit together; any file
+    written before a failure is deleted. Raises docserver.DocServerError (``transient`` says if worth a retry).
+    """
+    cfg = config.current()
+    attachment = save_request.attachment
+    unchanged = _unchanged_since_forcesave(save_request)
+    if unchanged is not None:
+        _mark_saved_as(save_request, unchanged)
+        return unchanged
+    changes_name = _changes_store(save_request, cfg)
+    try:
+        with _edited_file(save_request, cfg) as chunks:
+            version = version_create(
+                attachment=attachment,
+                chunks=chunks,
+                source=VersionSource.FORCESAVE if save_request.callback_status == 6 else VersionSource.EDITOR,
+                created_by=save_request.editor,
+                comment=_comment(save_request),
+                max_size=cfg.max_edit_size,
+                before_commit=lambda version: _mark_saved(save_request, version, changes_name),
+            )
+    except BaseException:
+        if changes_name:
+            delete_quietly(changes_name)
+        raise
+    return version
+
+
+def _unchanged_since_forcesave(save_request: SaveRequest) -> Version | None:
+    """A final save flagged ``notmodified`` repeats this session's last forcesave: no second copy."""
+    if save_request.callback_status != 2 or not save_request.not_modified:
+        return None
+    latest = save_request.attachment.versions.order_by("-number").select_related("edit_info").first()
+    info = getattr(latest, "edit_info", None) if latest is not None else None
+    if latest is None or latest.source != VersionSource.FORCESAVE or info is None:
+        return None
+    return latest if info.document_key == save_request.document_key.key else None
+
+
+def _mark_saved_as(save_request: SaveRequest, version: Version) -> None:
+    SaveRequest.objects.filter(pk=save_request.pk).update(state=SaveRequest.State.SAVED, version=version, last_error="")
+
+
+def _comment(save_request: SaveRequest) -> str:
+    if save_request.callback_status == 3:
+        return "Recovered after a save error reported by the Document Server"
+    if save_request.callback_status == 6:
+        return "Saved while editing"
+    return "Edited in ONLYOFFICE"
+
+
+def _mark_saved(save_request: SaveRequest, version: Version, changes_name: str) -> None:
+    history = save_request.history or {}
+    EditedVersion.objects.create(
+        version=version,
+        document_key=save_request.document_key.key,
+        changes_file=changes_name,
+        history=save_request.history,
+        server_version=str(history.get("serverVersion", ""))[:32],
+        recovered=save_request.callback_status == 3,
+    )
+    _mark_saved_as(save_request, version)
+
+
+def _changes_store(save_request: SaveRequest, cfg: config.DocServerConfig) -> str:
+    if not save_request.changes_url:
+        return ""
+    with docserver.open_file(save_request.changes_url, max_size=cfg.max_edit_size, cfg=cfg) as chunks:
+        stored = store_chunks(
+            chunks,
+            name=storage_name_for(space_id=save_request.attachment.space_id, title="changes.zip"),
+            max_size=cfg.max_edit_size,
+        )
+    return stored.name
+
+
+def _url_in_attachment_format(save_request: SaveRequest, cfg: config.DocServerConfig) -> str:
+    """The DS returns OOXML unless told otherwise; convert back so an .odt stays an .odt."""
+    wanted = save_request.attachment.file_type
+    returned = save_request.filetype
+    if not returned or not wanted or returned == wanted or formats.format_for(wanted) is None:
+        return save_request.url
+    result = docserver.convert_and_wait(
+        url=save_request.url,
+        filetype=returned,
+        outputtype=wanted,
+        key=f"save_{save_request.document_key.key}_{save_request.pk}"[:128],
+        cfg=cfg,
+    )
+    return result.file_url or ""
+
+
+@contextmanager
+def _edited_file(save_request: SaveRequest, cfg: config.DocServerConfig) -> Iterator[Iterable[bytes]]:
+    with docserver.open_file(
+        _url_in_attachment_format(save_request, cfg), max_size=cfg.max_edit_size, cfg=cfg
+    ) as chunks:
+        yield chunks

@@ -1,0 +1,196 @@
+"""HTTP endpoints of the connector: the editor page (browsers), the download and callback (the DS).
+
+The download and callback endpoints carry no session: they authenticate by the signed link token and,
+when a secret is set, the Document Server's JWT. They must stay reachable around an SSO proxy.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.html import json_script
+from django.views.decorators.csrf import csrf_exempt
+
+from attachments.downloads import version_response
+from attachments.models import Attachment
+from attachments.permissions import can_view, role_in_space
+from attachments.selectors import attachment_with_role, version_get
+from connector import callbacks, config, editor, formats, jwt_codec, links, services
+from connector.models import SaveRequest
+from connector.tasks import enqueue_save
+
+logger = logging.getLogger(__name__)
+
+
+def _json_error(message: str, status: int, *, error: int = 1) -> JsonResponse:
+    return JsonResponse({"error": error, "message": message}, status=status)
+
+
+def _always_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The DS parses every answer as JSON: never let an HTML error page reach it."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except DatabaseError:
+            logger.exception("callback could not be recorded: database error")
+            # A 5xx makes the DS retry statuses 2 and 3 (1 s, 2 s, 4 s).
+            return _json_error("the callback could not be recorded; try again", 503)
+        except Exception:
+            logger.exception("callback failed unexpectedly")
+            return _json_error("internal error", 500)
+
+    return wrapper
+
+
+@login_required
+def editor_page(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    found = attachment_with_role(request.user, attachment_id)
+    if found is None:
+        raise Http404
+    attachment, role = found
+    cfg = config.current()
+    context: dict[str, Any] = {"attachment": attachment, "space": attachment.space}
+    if not cfg.configured:
+        return render(request, "connector/unavailable.html", {**context, "reason": "not_configured"}, status=503)
+    if not formats.can_view(attachment.file_type):
+        return render(request, "connector/unavailable.html", {**context, "reason": "format"}, status=415)
+    if SaveRequest.objects.filter(
+        attachment=attachment, state__in=[SaveRequest.State.PENDING, SaveRequest.State.SAVING], callback_status=2
+    ).exists():
+        return render(request, "connector/saving.html", context, status=202)
+    best = editor.decide_mode(attachment=attachment, role=role, cfg=cfg, wants_view=False)
+    decision = editor.decide_mode(
+        attachment=attachment, role=role, cfg=cfg, wants_view=request.GET.get("mode") == "view"
+    )
+    doc_config = editor.build_config(request, attachment=attachment, user=request.user, mode=decision.mode, cfg=cfg)
+    response = render(
+        request,
+        "connector/editor.html",
+        {
+            **context,
+            "config_json": json_script(doc_config, "onlyoffice-config"),
+            "api_url": f"{cfg.public_url}/web-apps/apps/api/documents/api.js",
+            "ds_url": cfg.public_url,
+            "decision": decision,
+            # Offered in view mode when this user could edit: the editor then shows an "Edit" button.
+            "edit_url": request.path if decision.mode == "view" and best.mode == "edit" else "",
+        },
+    )
+    response["Content-Security-Policy"] = _editor_csp(cfg.public_origin())
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _editor_csp(ds_origin: str) -> str:
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' {ds_origin}",
+            f"frame-src {ds_origin}",
+            f"connect-src 'self' {ds_origin}",
+            f"img-src 'self' data: blob: {ds_origin}",
+            "style-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+@csrf_exempt
+@_always_json
+def download(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """The DS fetches ``document.url`` here: a signed link, plus its own JWT when a secret is set."""
+    if request.method not in {"GET", "HEAD"}:
+        return _json_error("method not allowed", 405)
+    cfg = config.current()
+    try:
+        claims = links.read_token(request.GET.get("token"), "download", max_age=cfg.download_token_ttl)
+    except links.BadLink as exc:
+        return _json_error(str(exc), 403)
+    if claims.get("a") != attachment_id:
+        return _json_error("the link is for another file", 403)
+    if cfg.jwt_enabled and not _ds_token_matches(request, cfg):
+        return _json_error("the Document Server token is missing or does not match this link", 403)
+    attachment = Attachment.objects.select_related("space").filter(pk=attachment_id).first()
+    user = _link_user(claims.get("u"))
+    if attachment is None or user is None or not can_view(role_in_space(user, attachment.space)):
+        return _json_error("no such file", 404)
+    version = version_get(attachment, claims.get("v"))
+    if version is None:
+        return _json_error("no such version", 404)
+    return version_response(request, attachment=attachment, version=version, as_attachment=False)
+
+
+def _link_user(user_id: object) -> AbstractBaseUser | None:
+    if not isinstance(user_id, int):
+        return None
+    return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+
+
+def _ds_token_matches(request: HttpRequest, cfg: config.DocServerConfig) -> bool:
+    """The DS signs ``{"payload": {"url": <the exact url>}}``; it must be this very link.
+
+    Path and token are compared, not the host: the DS may reach us under an internal name.
+    """
+    token = jwt_codec.bearer(request.headers.get(cfg.jwt_header))
+    if token is None:
+        return False
+    try:
+        claims = jwt_codec.decode(token, cfg.jwt_secret)
+    except jwt_codec.InvalidToken:
+        return False
+    payload = claims.get("payload") if isinstance(claims.get("payload"), dict) else claims
+    signed_url = payload.get("url") if isinstance(payload, dict) else None
+    if not isinstance(signed_url, str):
+        return False
+    parts = urlsplit(signed_url)
+    return parts.path == request.path and parse_qs(parts.query).get("token") == [request.GET.get("token")]
+
+
+@csrf_exempt
+@_always_json
+def callback(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """The DS reports editing state and saves here. Always answers JSON; ``{"error":0}`` means recorded."""
+    if request.method != "POST":
+        return _json_error("only POST is accepted", 405)
+    if request.content_type != "application/json":
+        return _json_error("the callback must be application/json", 415)
+    cfg = config.current()
+    try:
+        claims = links.read_token(request.GET.get("token"), "callback", max_age=cfg.callback_token_ttl)
+        if claims.get("a") != attachment_id:
+            raise callbacks.CallbackRejected("the link is for another file", 403)
+        body = callbacks.parse_body(_read_limited(request))
+        fields = callbacks.verified_fields(body, request.headers.get(cfg.jwt_header), cfg.jwt_secret)
+        parsed = callbacks.callback_from_fields(fields)
+        attachment = Attachment.objects.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise callbacks.CallbackRejected("no such file", 404)
+        services.callback_record(attachment=attachment, callback=parsed, enqueue=enqueue_save)
+    except links.BadLink as exc:
+        return _json_error(str(exc), 403)
+    except callbacks.CallbackRejected as exc:
+        logger.warning("callback for attachment %s rejected: %s", attachment_id, exc.message)
+        return _json_error(exc.message, exc.http_status)
+    return JsonResponse({"error": 0})
+
+
+def _read_limited(request: HttpRequest) -> bytes:
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > callbacks.MAX_BODY:
+        raise callbacks.CallbackRejected("the callback body is larger than 1 MB", 413)
+    return request.read(callbacks.MAX_BODY + 1)

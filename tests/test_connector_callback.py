@@ -1,0 +1,373 @@
+"""The callback and download endpoints and the save pipeline, against the fake Document Server over real HTTP.
+
+The app runs on pytest-django's live server; the fake DS (tests/fakeds) downloads ``document.url`` with its JWT
+and posts signed callbacks exactly as the protocol doc says. Save tasks run inline (eager) in the live server.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import http.server
+import json
+import re
+import threading
+import time
+from urllib.parse import urlsplit
+
+import jwt
+import pytest
+import requests
+from django.urls import reverse
+
+from attachments.models import Attachment, VersionSource
+from connector import config, keys
+from connector.models import CallbackEvent, DocumentKey, SaveRequest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Canary:
+    """A server nothing should ever reach: every request it gets is recorded."""
+
+    def __init__(self) -> None:
+        hits = self.hits = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                hits.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Length", "6")
+                self.end_headers()
+                self.wfile.write(b"stolen")
+
+            def log_message(self, *args: object) -> None:
+                return None
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def canary_server():
+    canary = Canary()
+    yield canary
+    canary.stop()
+
+
+@pytest.fixture
+def setup(personas, make_attachment, live_server, fake_ds):
+    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    attachment = make_attachment(personas.space, "Plan.docx", content=b"original bytes", user=personas.owner)
+    return personas, attachment, fake_ds
+
+
+def put_blob(fake_ds, key: str, data: bytes, ext: str) -> str:
+    """A file on the fake DS behind a signed /cache/files link, as a status 2/3/6 callback would name it."""
+    blob = fake_ds.blobs.put(f"{key}_{len(fake_ds.blobs.all())}", f"output.{ext}", data, "application/octet-stream")
+    return fake_ds.blobs.link(fake_ds.url, blob, f"output.{ext}", now=int(fake_ds.now()))
+
+
+def editor_config(personas, attachment, persona="editor") -> dict:
+    html = personas.client_for(persona).get(reverse("onlyoffice-editor", args=[attachment.pk])).content.decode()
+    match = re.search(r'<script id="onlyoffice-config" type="application/json">(.*?)</script>', html, re.S)
+    assert match
+    return json.loads(match.group(1))
+
+
+def wait_for(predicate, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("condition not met before the deadline")
+
+
+def test_it_stores_the_edited_file_as_a_new_version_and_rotates_the_key(setup) -> None:
+    personas, attachment, fake_ds = setup
+    cfg = editor_config(personas, attachment)
+    session = fake_ds.open(cfg)
+    uid = cfg["editorConfig"]["user"]["id"]
+    session.edit(uid, b"edited bytes")
+    record = session.close(uid)
+    assert record.http_status == 200
+    assert record.response_json == {"error": 0}
+    attachment.refresh_from_db()
+    assert attachment.current_version == 2
+    version = attachment.versions.get(number=2)
+    assert version.file.open("rb").read() == b"edited bytes"
+    assert version.source == VersionSource.EDITOR
+    assert version.created_by == personas.editor
+    assert version.edit_info.history["changes"]
+    assert version.edit_info.changes_file.name
+    assert editor_config(personas, attachment)["document"]["key"] != cfg["document"]["key"]
+
+
+def test_it_serves_the_document_to_the_ds_only_with_its_jwt(setup) -> None:
+    personas, attachment, fake_ds = setup
+    url = editor_config(personas, attachment)["document"]["url"]
+    assert requests.get(url, timeout=5).status_code == 403
+    signed = jwt.encode({"payload": {"url": url}}, fake_ds.secret, algorithm="HS256")
+    response = requests.get(url, headers={"Authorization": f"Bearer {signed}"}, timeout=5)
+    assert response.status_code == 200
+    assert response.content == b"original bytes"
+    assert response.headers["Content-Length"] == str(len(b"original bytes"))
+    head = requests.head(url, headers={"Authorization": f"Bearer {signed}"}, timeout=5)
+    assert head.status_code == 200 and head.headers["Content-Length"] == "14"
+    other = jwt.encode({"payload": {"url": url.replace("token=", "token=x")}}, fake_ds.secret, algorithm="HS256")
+    assert requests.get(url, headers={"Authorization": f"Bearer {other}"}, timeout=5).status_code == 403
+    wrong_secret = jwt.encode({"payload": {"url": url}}, "not-the-secret-0123456789abcdef", algorithm="HS256")
+    assert requests.get(url, headers={"Authorization": f"Bearer {wrong_secret}"}, timeout=5).status_code == 403
+
+
+def test_it_records_who_is_editing_from_status_1_and_clears_it_on_4(setup) -> None:
+    personas, attachment, fake_ds = setup
+    first = editor_config(personas, attachment, "editor")
+    second = editor_config(personas, attachment, "owner")
+    assert first["document"]["key"] == second["document"]["key"]
+    session = fake_ds.open(first)
+    fake_ds.open(second)
+    live = DocumentKey.objects.get(key=first["document"]["key"])
+    assert set(live.editors) == {first["editorConfig"]["user"]["id"], second["editorConfig"]["user"]["id"]}
+    session.close(first["editorConfig"]["user"]["id"])
+    session.close(second["editorConfig"]["user"]["id"])  # no changes: status 4
+    live.refresh_from_db()
+    assert live.editors == []
+    assert Attachment.objects.get(pk=attachment.pk).current_version == 1
+    assert CallbackEvent.objects.filter(attachment=attachment, status=4).exists()
+
+
+def test_it_keeps_the_key_on_forcesave_and_adds_a_version(setup) -> None:
+    personas, attachment, fake_ds = setup
+    cfg = editor_config(personas, attachment)
+    uid = cfg["editorConfig"]["user"]["id"]
+    session = fake_ds.open(cfg)
+    session.edit(uid, b"forcesaved bytes")
+    record = session.forcesave(uid)
+    assert record.response_json == {"error": 0}
+    attachment.refresh_from_db()
+    assert attachment.current_version == 2
+    assert attachment.versions.get(number=2).source == VersionSource.FORCESAVE
+    assert editor_config(personas, attachment)["document"]["key"] == cfg["document"]["key"]
+
+
+def test_it_stores_one_version_for_a_duplicated_save_callback(setup) -> None:
+    personas, attachment, fake_ds = setup
+    cfg = editor_config(personas, attachment)
+    uid = cfg["editorConfig"]["user"]["id"]
+    session = fake_ds.open(cfg)
+    session.edit(uid, b"edited once")
+    first = session.close(uid)
+    again = fake_ds.send_callback(cfg["editorConfig"]["callbackUrl"], first.fields)
+    assert again[0] == 200 and again[1] == {"error": 0}
+    assert Attachment.objects.get(pk=attachment.pk).current_version == 2
+    assert SaveRequest.objects.filter(attachment=attachment).count() == 1
+
+
+def test_it_keeps_a_file_the_ds_could_not_save_as_a_recovered_version(setup) -> None:
+    personas, attachment, fake_ds = setup
+    cfg = editor_config(personas, attachment)
+    uid = cfg["editorConfig"]["user"]["id"]
+    fake_ds.open(cfg).edit(uid, b"rescued")
+    blob_url = put_blob(fake_ds, cfg["document"]["key"], b"rescued", "docx")
+    fields = {
+        "key": cfg["document"]["key"],
+        "status": 3,
+        "url": blob_url,
+        "users": [uid],
+        "filetype": "docx",
+        "lastsave": "2026-03-29T10:03:10.000Z",
+        "notmodified": False,
+    }
+    status, body = fake_ds.send_callback(cfg["editorConfig"]["callbackUrl"], fields)
+    assert (status, body) == (200, {"error": 0})
+    version = Attachment.objects.get(pk=attachment.pk).versions.get(number=2)
+    assert version.edit_info.recovered is True
+    assert version.file.open("rb").read() == b"rescued"
+
+
+@pytest.mark.parametrize("status", [3, 7])
+def test_it_records_failed_saves_without_a_file(setup, status) -> None:
+    personas, attachment, fake_ds = setup
+    cfg = editor_config(personas, attachment)
+    uid = cfg["editorConfig"]["user"]["id"]
+    fields = {"key": cfg["document"]["key"], "status": status, "users": [uid], "lastsave": "2026-03-29T10:03:10.000Z"}
+    assert fake_ds.send_callback(cfg["editorConfig"]["callbackUrl"], fields) == (200, {"error": 0})
+    assert CallbackEvent.objects.filter(attachment=attachment, status=status).exists()
+    assert Attachment.objects.get(pk=attachment.pk).current_version == 1
+
+
+def _callback_fields(cfg: dict, **extra) -> dict:
+    return {"key": cfg["document"]["key"], "status": 1, "users": [cfg["editorConfig"]["user"]["id"]], **extra}
+
+
+@pytest.mark.parametrize(
+    ("case", "kwargs"),
+    [
+        ("unsigned", {"sign_body": False, "sign_header": False}),
+        ("wrong secret", {"secret": "wrong-secret-0123456789abcdef0123"}),
+        ("HS256 header only, wrong secret", {"sign_body": False, "secret": "wrong-secret-0123456789abcdef0123"}),
+    ],
+)
+def test_it_refuses_callbacks_that_are_not_signed_with_the_secret(setup, case, kwargs) -> None:
+    personas, attachment, fake_ds = setup
+    cfg = editor_config(personas, attachment)
+    status, body = fake_ds.send_callback(cfg["editorConfig"]["callbackUrl"], _callback_fields(cfg), **kwargs)
+    assert status == 403, case
+    assert body["error"] == 1 and body["message"]
+    assert not CallbackEvent.objects.exists()
+
+
+def _post(url: str, body: dict, headers: dict | None = None) -> requests.Response:
+    return requests.post(
+        url, data=json.dumps(body), headers={"Content-Type": "application/json", **(headers or {})}, timeout=5
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _token_with_header(header: dict, claims: dict, secret: str) -> str:
+    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
+    signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64(signature)}"
+
+
+def test_it_refuses_alg_none_expired_and_rs256_tokens(setup) -> None:
+    personas, attachment, fake_ds = setup
+    cfg = editor_config(personas, attachment)
+    fields = _callback_fields(cfg)
+    callback_url = cfg["editorConfig"]["callbackUrl"]
+    none_token = jwt.encode(fields, None, algorithm="none")
+    expired = jwt.encode({**fields, "iat": 1_000_000, "exp": 1_000_300}, fake_ds.secret, algorithm="HS256")
+    # Algorithm confusion: an RS256 header over an HMAC signature made with the shared secret.
+    rs_lookalike = _token_with_header({"alg": "RS256", "typ": "JWT"}, fields, fake_ds.secret)
+    for token in (none_token, expired, rs_lookalike):
+        response = _post(callback_url, {**fields, "token": token})
+        assert response.status_code == 403
+        assert response.json()["error"] == 1
+    assert not CallbackEvent.objects.exists()
+
+
+def test_it_refuses_a_valid_callback_for_attachment_a_posted_to_b(setup, make_attachment) -> None:
+    personas, attachment_a, fake_ds = setup
+    attachment_b = make_attachment(personas.space, "Other.docx")
+    cfg_a = editor_config(personas, attachment_a)
+    cfg_b = editor_config(personas, attachment_b)
+    # A's key and fields, correctly signed, sent to B's callback URL: B never issued that key.
+    status, body = fake_ds.send_callback(cfg_b["editorConfig"]["callbackUrl"], _callback_fields(cfg_a))
+    assert status == 403 and body["error"] == 1
+    # A's link token on B's path.
+    url_b_path_a_token = cfg_a["editorConfig"]["callbackUrl"].replace(f"/{attachment_a.pk}/", f"/{attachment_b.pk}/")
+    status, body = fake_ds.send_callback(url_b_path_a_token, _callback_fields(cfg_b))
+    assert status == 403
+    assert not CallbackEvent.objects.exists()
+
+
+def test_it_refuses_body_fields_that_differ_from_the_token(setup) -> None:
+    personas, attachment, fake_ds = setup
+    cfg = editor_config(personas, attachment)
+    fields = _callback_fields(cfg)
+    token = jwt.encode(fields, fake_ds.secret, algorithm="HS256")
+    response = _post(
+        cfg["editorConfig"]["callbackUrl"], {**fields, "status": 2, "url": "http://evil.test/x", "token": token}
+    )
+    assert response.status_code == 403
+    assert not CallbackEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "hostile_url",
+    [
+        "http://127.0.0.2:{port}/cache/files/x",  # another host
+        "http://127.0.0.1:1/cache/files/x",  # another port on the DS host
+        "http://ds@127.0.0.1:{canary}/cache/files/x",  # userinfo trick towards the canary
+        "file:///etc/passwd",
+        "gopher://127.0.0.1:{canary}/_x",
+    ],
+)
+def test_it_never_fetches_a_save_url_outside_the_document_server(setup, canary_server, hostile_url) -> None:
+    personas, attachment, fake_ds = setup
+    cfg = editor_config(personas, attachment)
+    url = hostile_url.format(port=urlsplit(fake_ds.url).port, canary=canary_server.port)
+    fields = {
+        "key": cfg["document"]["key"],
+        "status": 2,
+        "url": url,
+        "users": [cfg["editorConfig"]["user"]["id"]],
+        "lastsave": "2026-03-29T10:03:10.000Z",
+        "filetype": "docx",
+    }
+    status, _body = fake_ds.send_callback(cfg["editorConfig"]["callbackUrl"], fields)
+    # Recorded (the DS must not retry forever), but never fetched and never stored.
+    assert status == 200
+    assert canary_server.hits == []
+    request = SaveRequest.objects.get(attachment=attachment)
+    assert request.state == SaveRequest.State.FAILED
+    assert Attachment.objects.get(pk=attachment.pk).current_version == 1
+
+
+def test_it_does_not_follow_a_redirect_from_the_save_url(setup, canary_server) -> None:
+    personas, attachment, fake_ds = setup
+    cfg = editor_config(personas, attachment)
+    blob_url = put_blob(fake_ds, cfg["document"]["key"], b"never", "docx")
+    fake_ds.redirect_to(f"http://127.0.0.1:{canary_server.port}/stolen")
+    fields = {
+        "key": cfg["document"]["key"],
+        "status": 2,
+        "url": blob_url,
+        "users": [cfg["editorConfig"]["user"]["id"]],
+        "lastsave": "2026-03-29T10:03:10.000Z",
+        "filetype": "docx",
+    }
+    assert fake_ds.send_callback(cfg["editorConfig"]["callbackUrl"], fields)[0] == 200
+    assert canary_server.hits == []
+    assert SaveRequest.objects.get(attachment=attachment).state == SaveRequest.State.FAILED
+    assert Attachment.objects.get(pk=attachment.pk).current_version == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "content_type", "body", "status"),
+    [
+        ("GET", None, None, 405),
+        ("POST", "text/plain", b"{}", 415),
+        ("POST", "application/json", b"not json", 400),
+        ("POST", "application/json", b"[1,2]", 400),
+        ("POST", "application/json", b"{" + b'"a":"' + b"x" * (1024 * 1024) + b'"}', 413),
+    ],
+)
+def test_it_answers_bad_requests_with_json_errors(setup, method, content_type, body, status) -> None:
+    personas, attachment, _fake_ds = setup
+    url = editor_config(personas, attachment)["editorConfig"]["callbackUrl"]
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = requests.request(method, url, data=body, headers=headers, timeout=5)
+    assert response.status_code == status
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json()["error"] == 1
+
+
+def test_it_refuses_a_callback_link_with_a_forged_token(setup) -> None:
+    personas, attachment, fake_ds = setup
+    cfg = editor_config(personas, attachment)
+    url = re.sub(r"token=[^&]+", "token=forged", cfg["editorConfig"]["callbackUrl"])
+    status, body = fake_ds.send_callback(url, _callback_fields(cfg))
+    assert status == 403 and body["error"] == 1
+
+
+def test_it_key_is_one_this_attachment_issued(setup) -> None:
+    personas, attachment, fake_ds = setup
+    cfg = editor_config(personas, attachment)
+    fields = {**_callback_fields(cfg), "key": "never-issued-key"}
+    status, _body = fake_ds.send_callback(cfg["editorConfig"]["callbackUrl"], fields)
+    assert status == 403
+    assert keys.is_valid_key("never-issued-key")
