@@ -51,6 +51,7 @@ def test_it_runs_a_task_on_a_real_worker_with_redis_and_postgres(celery_worker_p
     _assert_probe_ran_in(worker, "sent through redis")
 
 
+@pytest.mark.slow
 def test_it_leaves_no_process_behind_after_stop_or_kill(celery_worker_process: WorkerFactory) -> None:
     stopped = celery_worker_process.start(concurrency=2)
     killed = celery_worker_process.start(concurrency=2)
@@ -73,6 +74,8 @@ def test_it_reports_the_log_of_a_worker_that_cannot_start(celery_worker_process:
 def test_it_puts_inline_tasks_back_afterwards(tmp_path: Path) -> None:
     # The autouse `_isolated_media` fixture has pointed the storage at this test's own folder.
     media_root = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
+    # An inline send first, so that the producer pool of the eager configuration exists before the switch.
+    tasks.worker_probe.delay("inline before")
     with celery_workers(broker_kind="filesystem", media_root=media_root, folder=tmp_path):
         assert not app.conf.task_always_eager
 

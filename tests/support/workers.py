@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+import kombu.pools
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -174,9 +175,10 @@ class WorkerFactory:
             worker.wait_ready()
         return worker
 
-    def stop_all(self) -> None:
+    def kill_all(self) -> None:
         for worker in self.workers:
-            worker.stop()
+            if worker.is_alive():
+                worker.kill()
 
 
 def database_url() -> str:
@@ -196,15 +198,18 @@ def database_url() -> str:
 def broker_for(kind: str, folder: Path) -> tuple[str, dict[str, Any]]:
     """A broker URL and transport options used by this fixture only (a fresh folder or Redis key prefix)."""
     if kind == "filesystem":
-        queue, processed = folder / "queue", folder / "processed"
+        queue, processed, control = folder / "queue", folder / "processed", folder / "control"
         queue.mkdir(parents=True)
         processed.mkdir()
+        control.mkdir()
         # The filesystem transport polls its folder; the default second would slow every test down.
         options = {
             "data_folder_in": str(queue),
             "data_folder_out": str(queue),
             "processed_folder": str(processed),
             "store_processed": False,
+            # Broadcasts (worker pings); kombu would otherwise write them under the working directory.
+            "control_folder": str(control),
             "polling_interval": 0.05,
         }
         return "filesystem://", options
@@ -218,19 +223,17 @@ def broker_for(kind: str, folder: Path) -> tuple[str, dict[str, Any]]:
 
 
 def _reset_broker_connections() -> None:
-    # The app keeps pools of broker connections and producers built from the settings they were made with;
-    # drop them so that the next send uses the broker configured now. Celery has no public call for this.
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    if app.amqp._producer_pool is not None:
-        app.amqp._producer_pool.force_close_all()
-        app.amqp._producer_pool = None
+    # The app keeps pools of broker connections and producers, made from the settings of the time and
+    # registered in kombu's global pool registry; close them all so that the next send (eager ones included,
+    # which borrow a producer too) uses the broker configured now. Celery has no public call for its part.
+    kombu.pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @contextlib.contextmanager
 def celery_workers(*, broker_kind: str, media_root: Path, folder: Path) -> Iterator[WorkerFactory]:
-    """Within the block, tasks go through a fresh broker to workers the factory starts; all stopped on exit."""
+    """Within the block, tasks go through a fresh broker to workers the factory starts; all killed on exit."""
     broker_url, broker_options = broker_for(broker_kind, folder / "broker")
     env = {
         **os.environ,
@@ -251,7 +254,9 @@ def celery_workers(*, broker_kind: str, media_root: Path, folder: Path) -> Itera
     try:
         yield factory
     finally:
-        factory.stop_all()
+        # The test is over: no need for a warm shutdown, which costs seconds per worker (and waits for a task
+        # the test left running). A test that cares about warm shutdown calls `stop()` itself.
+        factory.kill_all()
         app.conf.update(saved)
         _reset_broker_connections()
 

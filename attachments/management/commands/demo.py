@@ -85,7 +85,10 @@ class Command(BaseCommand):
         existing = user_model.objects.filter(username=ADMIN_USERNAME).first()
         if existing is not None:
             self.stdout.write(
-                _("The demo account %(user)s exists. Forgot its password? Run: python manage.py changepassword %(user)s")
+                _(
+                    "The demo account %(user)s exists. "
+                    "Forgot its password? Run: python manage.py changepassword %(user)s"
+                )
                 % {"user": ADMIN_USERNAME}
             )
             return existing
