@@ -67,7 +67,7 @@ def _permissions(*, edit: bool, extension: str, cfg: DocServerConfig) -> dict[st
     }
 
 
-def _customization(request: HttpRequest, attachment: Attachment, cfg: DocServerConfig, base: str) -> dict[str, Any]:
+def _customization(request: HttpRequest, attachment: Attachment, cfg: DocServerConfig) -> dict[str, Any]:
     space_url = reverse("space_detail", args=[attachment.space_id])
     custom: dict[str, Any] = {
         "goback": {"url": request.build_absolute_uri(space_url), "text": attachment.space.name[:64]},
@@ -105,7 +105,7 @@ def build_config(
         "lang": language,
         "region": _REGIONS.get(language, "en-US"),
         "user": {"id": editor_uid(user), "name": display_name(user)},
-        "customization": _customization(request, attachment, cfg, base),
+        "customization": _customization(request, attachment, cfg),
     }
     if edit:
         editor_config["callbackUrl"] = callback_url(request, attachment=attachment, cfg=cfg)
