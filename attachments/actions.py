@@ -1,14 +1,18 @@
-"""Extension points of the attachment list, filled by other installed apps.
+"""Extension points of the attachment pages, filled by other installed apps.
 
-The attachment store knows nothing of the apps that plug in here: the connector registers its
-"Edit in ONLYOFFICE" action from its AppConfig.ready(), so the dependency points one way only.
-Providers are called once per row while the list renders: they must not query the database.
+The attachment store knows nothing of the apps that plug in here: the connector registers its providers
+(for example "Edit in ONLYOFFICE", or "Last save failed") from its AppConfig.ready(), so the dependency
+points one way only.
+
+Row providers are called once per list page with all its attachments, so a provider that needs the
+database answers for the whole page with one query, never one query per row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
 
 from django.http import HttpRequest
 
@@ -24,17 +28,48 @@ class Action:
     primary: bool = False
     # For actions that POST (a form with the CSRF token) rather than navigate.
     method: str = "get"
+    # Shown in the row's "More actions" menu instead of as a button.
+    in_menu: bool = False
+    danger: bool = False
 
 
-RowActionProvider = Callable[[HttpRequest, Attachment, Role], Iterable[Action]]
+@dataclass(frozen=True)
+class Status:
+    """A short label beside an attachment's name: what is going on with it (being edited, save failed)."""
+
+    label: str
+    tone: Literal["info", "warning", "danger"] = "info"
+    # A sentence that explains the label and what to do, shown as its tooltip and on the detail page.
+    detail: str = ""
+
+
+@dataclass
+class RowExtras:
+    actions: list[Action] = field(default_factory=list)
+    statuses: list[Status] = field(default_factory=list)
+
+    @property
+    def buttons(self) -> list[Action]:
+        return [action for action in self.actions if not action.in_menu]
+
+    @property
+    def menu(self) -> list[Action]:
+        return [action for action in self.actions if action.in_menu]
+
+
+RowProvider = Callable[[HttpRequest, Sequence[Attachment], Role], Mapping[int, RowExtras]]
 SpaceActionProvider = Callable[[HttpRequest, Space, Role], Iterable[Action]]
 
-_row_providers: list[RowActionProvider] = []
+_row_providers: list[RowProvider] = []
 _space_providers: list[SpaceActionProvider] = []
 
 
-def register_row_action(provider: RowActionProvider) -> RowActionProvider:
-    """Add actions to every attachment row (usable as a decorator)."""
+def register_rows(provider: RowProvider) -> RowProvider:
+    """Add actions and statuses to attachment rows (usable as a decorator).
+
+    The provider gets one page of attachments (all in the same space, so one role) and returns extras by
+    attachment id; rows it has nothing for may be left out.
+    """
     if provider not in _row_providers:
         _row_providers.append(provider)
     return provider
@@ -47,8 +82,18 @@ def register_space_action(provider: SpaceActionProvider) -> SpaceActionProvider:
     return provider
 
 
-def row_actions(request: HttpRequest, attachment: Attachment, role: Role) -> list[Action]:
-    return [action for provider in _row_providers for action in provider(request, attachment, role)]
+def row_extras(request: HttpRequest, attachments: Sequence[Attachment], role: Role) -> dict[int, RowExtras]:
+    """Every provider's extras for these rows, merged in registration order; every row has an entry."""
+    merged = {attachment.pk: RowExtras() for attachment in attachments}
+    if not attachments:
+        return merged
+    for provider in _row_providers:
+        for attachment_id, extras in provider(request, attachments, role).items():
+            row = merged.get(attachment_id)
+            if row is not None:
+                row.actions.extend(extras.actions)
+                row.statuses.extend(extras.statuses)
+    return merged
 
 
 def space_actions(request: HttpRequest, space: Space, role: Role) -> list[Action]:

@@ -89,7 +89,6 @@ def _actions_context(role: Role) -> dict[str, Any]:
         "role_label": Role(role).label,
         "can_edit": can_edit(role),
         "can_admin": can_admin(role),
-        "row_actions": actions.row_actions,
         "max_upload_size": settings.ATTACHMENTS_MAX_UPLOAD_SIZE,
     }
 
@@ -129,6 +128,7 @@ def space_detail(request: HttpRequest, space_id: int) -> HttpResponse:
     context = {
         "space": space,
         "page": page,
+        "extras": actions.row_extras(request, list(page.object_list), role),
         "query": query,
         "space_actions": actions.space_actions(request, space, role),
         **_actions_context(role),
@@ -178,6 +178,7 @@ def attachment_detail(request: HttpRequest, attachment_id: int) -> HttpResponse:
         "attachment": attachment,
         "space": attachment.space,
         "versions": selectors.versions_of(attachment),
+        "extras": actions.row_extras(request, [attachment], role)[attachment.pk],
         "rename_form": RenameForm(initial={"title": attachment.title}),
         **_actions_context(role),
     }

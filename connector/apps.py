@@ -8,11 +8,11 @@ class ConnectorConfig(AppConfig):
     def ready(self) -> None:
         # The attachment store announces its events and offers slots; the connector plugs into both,
         # so that `attachments` never imports `connector`.
-        from attachments.actions import register_row_action
+        from attachments.actions import register_rows
         from attachments.models import Version
         from attachments.signals import version_stored
-        from connector.actions import editor_row_actions
+        from connector.actions import editor_rows
         from connector.keys import on_version_stored
 
         version_stored.connect(on_version_stored, sender=Version, dispatch_uid="connector.keys.on_version_stored")
-        register_row_action(editor_row_actions)
+        register_rows(editor_rows)

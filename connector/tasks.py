@@ -15,6 +15,8 @@ logger = logging.getLogger(__name__)
 
 # The DS link lives 900 s (protocol §3): the retries (about 2, 4, 8, 16, 32, 64 s plus jitter) end well before.
 MAX_RETRIES = 6
+_STORAGE_ERROR = "the file could not be written to storage, or the download stalled (%s)"
+_UNEXPECTED_ERROR = "an unexpected error in the save task (%s); see the worker log"
 
 
 def _backoff(retries: int) -> float:
@@ -38,10 +40,12 @@ def save_document(self, save_request_id: int) -> None:
     except DocServerError as exc:
         _retry_or_fail(self, save_request_id, exc.message, transient=exc.transient)
     except (OSError, SoftTimeLimitExceeded) as exc:
-        # A storage write error (a full disk, say) or a stuck download: worth another try.
-        _retry_or_fail(self, save_request_id, f"{type(exc).__name__}: {exc}", transient=True)
+        # A storage write error (a full disk, say) or a stuck download: worth another try. The details (paths)
+        # go to the log; the request keeps a message editors may read on the attachment.
+        logger.warning("save request %s: %s", save_request_id, exc, exc_info=True)
+        _retry_or_fail(self, save_request_id, _STORAGE_ERROR % type(exc).__name__, transient=True)
     except Exception as exc:
-        services.save_request_fail(save_request_id=save_request_id, error=f"{type(exc).__name__}: {exc}")
+        services.save_request_fail(save_request_id=save_request_id, error=_UNEXPECTED_ERROR % type(exc).__name__)
         raise
 
 
