@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from attachments.filenames import MAX_TITLE_LENGTH, clean_title
 from attachments.models import Attachment, Role, Space, Version
 from attachments.permissions import role_in_space
 
@@ -32,3 +33,27 @@ def attachment_with_role(user, attachment_id: int) -> tuple[Attachment, Role] | 
         return None
     role = role_in_space(user, attachment.space)
     return (attachment, role) if role is not None else None
+
+
+def free_title(space: Space, wanted: str) -> str:
+    """``wanted``, or "name (2).ext", "name (3).ext"... when the space already has a file of that name.
+
+    For files the application names itself (new documents, conversions). Titles are not unique by rule:
+    people may upload two files of one name; this only keeps the project from adding to the confusion.
+    """
+    title = clean_title(wanted)
+    stem, dot, extension = title.rpartition(".")
+    if not dot or not stem:
+        stem, extension = title, ""
+    suffix = f".{extension}" if extension else ""
+    taken = set(Attachment.objects.filter(space=space, title__istartswith=stem).values_list("title", flat=True))
+    taken_lower = {existing.lower() for existing in taken}
+    if title.lower() not in taken_lower:
+        return title
+    number = 2
+    while True:
+        marker = f" ({number})"
+        candidate = clean_title(f"{stem[: MAX_TITLE_LENGTH - len(marker) - len(suffix)]}{marker}{suffix}")
+        if candidate.lower() not in taken_lower:
+            return candidate
+        number += 1

@@ -11,7 +11,7 @@ import pytest
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
 
-from attachments import services
+from attachments import selectors, services
 from attachments.models import Attachment, Version, VersionSource
 from attachments.storage import CHUNK_SIZE, FileTooLarge
 from tests.conftest import Personas
@@ -155,3 +155,24 @@ def test_it_numbers_versions_without_gaps(personas: Personas, attachment: Attach
 
     assert sorted(attachment.versions.values_list("number", flat=True)) == [1, 2, 3, 4]
     assert attachment.current_version == 4
+
+
+def test_it_offers_a_free_title_beside_existing_files(personas, make_attachment):
+    space = personas.space
+    assert selectors.free_title(space, "Report.docx") == "Report.docx"
+    make_attachment(space, title="Report.docx")
+    assert selectors.free_title(space, "report.docx") == "report (2).docx"
+    make_attachment(space, title="Report (2).docx")
+    assert selectors.free_title(space, "Report.docx") == "Report (3).docx"
+    assert selectors.free_title(space, "Notes") == "Notes"
+    make_attachment(space, title="Notes")
+    assert selectors.free_title(space, "Notes") == "Notes (2)"
+
+
+def test_it_keeps_a_free_title_within_the_length_limit(personas, make_attachment):
+    long_title = "x" * 300 + ".docx"
+    first = make_attachment(personas.space, title=long_title)
+    second = selectors.free_title(personas.space, long_title)
+    assert len(first.title) == 255
+    assert len(second) <= 255
+    assert second.endswith(" (2).docx")
