@@ -44,6 +44,8 @@ EXPOSE 8000
 # The slim image has no curl; the check is a few lines of Python against the local server.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["python", "/app/scripts/healthcheck.py"]
 ENTRYPOINT ["/bin/sh", "/app/scripts/docker-entrypoint.sh"]
-# gunicorn reads its number of worker processes from WEB_CONCURRENCY. Its control socket is not used (and
-# would need a writable home).
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--worker-tmp-dir", "/dev/shm", "--no-control-socket"]
+# gunicorn reads its number of worker processes from WEB_CONCURRENCY. Never one single-threaded worker: the
+# connection check waits in a request while the Document Server downloads a file from this same server.
+# Its control socket is not used (and would need a writable home).
+ENV WEB_CONCURRENCY=2
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-", "--worker-tmp-dir", "/dev/shm", "--no-control-socket"]

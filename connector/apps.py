@@ -8,11 +8,17 @@ class ConnectorConfig(AppConfig):
     def ready(self) -> None:
         # The attachment store announces its events and offers slots; the connector plugs into both,
         # so that `attachments` never imports `connector`.
-        from attachments.actions import register_rows
+        from attachments.actions import register_rows, register_space_action
         from attachments.models import Version
         from attachments.signals import version_stored
         from connector.actions import editor_rows
+        from connector.conversion import conversion_rows
         from connector.keys import on_version_stored
+        from connector.newdocs import new_document_actions
+        from connector.sessions import session_rows
 
         version_stored.connect(on_version_stored, sender=Version, dispatch_uid="connector.keys.on_version_stored")
         register_rows(editor_rows)
+        register_rows(session_rows)
+        register_rows(conversion_rows)
+        register_space_action(new_document_actions)

@@ -73,6 +73,8 @@ OPTION_DEFAULTS: dict[str, Any] = {
 # Lower bounds that keep the connector working: the DS needs minutes to fetch a file and may call back
 # days after an editor opened a document.
 _INT_OPTION_MINIMUM = {"download_token_ttl": 60, "callback_token_ttl": 3600, "max_edit_size": 1}
+# Below this a brute-force search of the HMAC key is within reach (RFC 7518 §3.2 asks for the hash size).
+MIN_SECRET_LENGTH = 32
 # RFC 9110 "token": the characters allowed in an HTTP header name.
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.utils.translation import gettext as _
@@ -206,22 +206,48 @@ def _too_large(max_size: int) -> str:
 
 def healthcheck(cfg: DocServerConfig | None = None) -> bool:
     """True when ``GET {internal}/healthcheck`` answers 200 with the body ``true``; False otherwise."""
+    try:
+        return health(cfg)
+    except DocServerError as exc:
+        logger.info("Document Server healthcheck failed: %s", exc.message)
+        return False
+
+
+def health(cfg: DocServerConfig | None = None) -> bool:
+    """What ``GET {internal}/healthcheck`` says: True for ``true``, False for ``false``.
+
+    Raises ``DocServerError`` when the DS cannot be asked (connection, TLS, timeout, HTTP error) or answers
+    something else, which usually means the URL points at another server: the connection check says which.
+    """
     cfg = cfg or connector_config.current()
     if not cfg.internal_url:
+        raise DocServerError(_("The Document Server URL is not configured."))
+    with _get(f"{cfg.internal_url}/healthcheck", cfg=cfg) as response:
+        _raise_for_status(response, what=_("checking its health"))
+        # The real answer is 4 or 5 bytes; reading no more keeps a wrong URL from streaming us a whole page.
+        body = _read_at_most(response, 64)
+    if body == b"true":
+        return True
+    if body == b"false":
         return False
-    try:
-        with requests.Session() as session:
-            response = session.get(
-                f"{cfg.internal_url}/healthcheck",
-                headers={"User-Agent": USER_AGENT},
-                allow_redirects=False,
-                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-                verify=cfg.verify_tls,
-            )
-    except requests.RequestException as exc:
-        logger.info("Document Server healthcheck failed: %s", type(exc).__name__)
-        return False
-    return response.status_code == 200 and response.text == "true"
+    raise DocServerError(_("The answer to /healthcheck is neither “true” nor “false”; is the URL right?"))
+
+
+def api_js_url(cfg: DocServerConfig) -> str:
+    """The editor's script on the public URL: what browsers load before they can open any document."""
+    return f"{cfg.public_url}/web-apps/apps/api/documents/api.js"
+
+
+def probe_api_js(cfg: DocServerConfig | None = None) -> None:
+    """GET ``api.js`` from the public URL, as a browser would; raises ``DocServerError`` unless it answers 200.
+
+    Only the status is read: the body is the browser's business.
+    """
+    cfg = cfg or connector_config.current()
+    if not cfg.public_url:
+        raise DocServerError(_("The Document Server URL is not configured."))
+    with _get(api_js_url(cfg), cfg=cfg, url_name=_("public URL")) as response:
+        _raise_for_status(response, what=_("loading api.js"))
 
 
 def command(c: str, *, cfg: DocServerConfig | None = None, **fields: Any) -> dict[str, Any]:
@@ -230,7 +256,8 @@ def command(c: str, *, cfg: DocServerConfig | None = None, **fields: Any) -> dic
     Returns the DS's JSON reply; a non-zero ``error`` raises ``DocServerError(code=error)``.
     """
     cfg = cfg or connector_config.current()
-    reply = _post_json(f"{cfg.internal_url}/command", {"c": c, **fields}, cfg=cfg, read_timeout=READ_TIMEOUT)
+    url = _sharded(f"{cfg.internal_url}/command", fields.get("key"))
+    reply = _post_json(url, {"c": c, **fields}, cfg=cfg, read_timeout=READ_TIMEOUT)
     code = _error_code(reply)
     if code:
         message = COMMAND_ERRORS.get(code, gettext_lazy("The Document Server refused the command."))
@@ -254,7 +281,7 @@ def convert(
     if title is not None:
         body["title"] = title
     read_timeout = READ_TIMEOUT if async_ else CONVERT_READ_TIMEOUT
-    reply = _post_json(f"{cfg.internal_url}/converter", body, cfg=cfg, read_timeout=read_timeout)
+    reply = _post_json(_sharded(f"{cfg.internal_url}/converter", key), body, cfg=cfg, read_timeout=read_timeout)
     code = _error_code(reply)
     if code:
         message = CONVERSION_ERRORS.get(code, CONVERSION_ERRORS[-1])
@@ -302,6 +329,44 @@ def convert_and_wait(
 # --- plumbing --------------------------------------------------------------------------------------------
 
 
+def _sharded(url: str, key: object) -> str:
+    """A DS cluster routes by ``?shardkey=<document key>`` (protocol §5, §6); a single server ignores it."""
+    if not isinstance(key, str) or not key:
+        return url
+    return f"{url}?{urlencode({'shardkey': key})}"
+
+
+@contextmanager
+def _get(url: str, *, cfg: DocServerConfig, url_name: str | None = None) -> Iterator[requests.Response]:
+    """A streamed GET, closed on leaving; connection problems become ``DocServerError``."""
+    with requests.Session() as session:
+        try:
+            response = session.get(
+                url,
+                headers={"User-Agent": USER_AGENT},
+                stream=True,
+                allow_redirects=False,
+                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+                verify=cfg.verify_tls,
+            )
+        except requests.RequestException as exc:
+            raise _connection_error(exc, url_name=url_name) from exc
+        with response:
+            yield response
+
+
+def _read_at_most(response: requests.Response, limit: int) -> bytes:
+    data = b""
+    try:
+        for chunk in response.iter_content(limit):
+            data += chunk
+            if len(data) >= limit:
+                break
+    except requests.RequestException as exc:
+        raise _connection_error(exc) from exc
+    return data[:limit]
+
+
 def _post_json(url: str, body: dict[str, Any], *, cfg: DocServerConfig, read_timeout: float) -> dict[str, Any]:
     if not cfg.configured:
         raise DocServerError(_("The Document Server URL is not configured."))
@@ -344,7 +409,7 @@ def _as_int(value: Any) -> int:
         return 0
 
 
-def _connection_error(exc: requests.RequestException) -> DocServerError:
+def _connection_error(exc: requests.RequestException, *, url_name: str | None = None) -> DocServerError:
     if isinstance(exc, requests.exceptions.SSLError):
         return DocServerError(
             _("The Document Server's TLS certificate was not accepted; check it, or turn off TLS verification."),
@@ -354,7 +419,8 @@ def _connection_error(exc: requests.RequestException) -> DocServerError:
         return DocServerError(_("The Document Server did not answer in time."), transient=True)
     if isinstance(exc, requests.ConnectionError):
         return DocServerError(
-            _("Cannot connect to the Document Server; check its internal URL and that it is running."),
+            _("Cannot connect to the Document Server; check its %(url_name)s and that it is running.")
+            % {"url_name": url_name or _("internal URL")},
             transient=True,
         )
     return DocServerError(_("The request to the Document Server failed (%(kind)s).") % {"kind": type(exc).__name__})

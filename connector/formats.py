@@ -15,6 +15,8 @@ from pathlib import Path
 _DATA = Path(__file__).resolve().parent / "data" / "onlyoffice-formats.json"
 DOCUMENT_TYPES = ("word", "cell", "slide", "pdf", "diagram")
 OOXML_TARGET = {"word": "docx", "cell": "xlsx", "slide": "pptx"}
+# What people usually want from "Download as", listed before the rarer targets (sorting is stable).
+_COMMON_TARGETS = ("pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "txt", "csv", "rtf")
 
 
 @dataclass(frozen=True)
@@ -90,3 +92,27 @@ def supports(extension: str, action: str) -> bool:
 def lossy_formats() -> list[str]:
     """Every format that can be edited in place at some loss; the admin chooses among these."""
     return sorted(name for name, fmt in _table().items() if fmt.lossy_editable)
+
+
+def ooxml_target(extension: str) -> str | None:
+    """The OOXML extension ("docx", "xlsx", "pptx") a file is offered conversion to, or None.
+
+    Only formats the table marks auto-convert: OOXML itself, txt and csv are edited as they are.
+    """
+    fmt = format_for(extension)
+    if fmt is None or not fmt.auto_convert:
+        return None
+    return fmt.ooxml_target
+
+
+def conversion_targets(extension: str) -> list[str]:
+    """The document formats a viewable file can be converted to, the usual ones first.
+
+    Image outputs (png, jpg, ...) and pdfa are left out: they are not documents ONLYOFFICE opens, and a
+    multi-page document comes back from them as a zip of pages.
+    """
+    fmt = format_for(extension)
+    if fmt is None or not fmt.viewable:
+        return []
+    targets = [target for target in fmt.convert if target != fmt.name and format_for(target) is not None]
+    return sorted(targets, key=lambda target: _COMMON_TARGETS.index(target) if target in _COMMON_TARGETS else 99)

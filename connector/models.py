@@ -145,3 +145,62 @@ class CallbackEvent(models.Model):
 
     def __str__(self) -> str:
         return f"status {self.status} for {self.key}"
+
+
+class ConversionJob(models.Model):
+    """One "Convert to OOXML" or "Download as" request: the DS converts, a worker stores the result.
+
+    Created by ``connector.conversion.conversion_start`` and claimed by a worker with a conditional update
+    (pending → running), like a save request. The attachment and the user are kept nullable so that the
+    row, and so the sweep that deletes its file, outlives them.
+    """
+
+    class Kind(models.TextChoices):
+        OOXML = "ooxml", _("Convert to OOXML")
+        DOWNLOAD = "download", _("Download as")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    attachment = models.ForeignKey(Attachment, null=True, on_delete=models.SET_NULL, related_name="conversion_jobs")
+    version_number = models.PositiveIntegerField()
+    # The title when the job started: the result is named after it even if the file is renamed meanwhile.
+    source_title = models.CharField(max_length=255)
+    input_type = models.CharField(max_length=16)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    output_type = models.CharField(max_length=16)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    percent = models.PositiveSmallIntegerField(default=0)
+    error_code = models.SmallIntegerField(null=True, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    # The conversion key: every poll of one conversion repeats it (protocol §5).
+    key = models.CharField(max_length=128, unique=True)
+    # How the DS reaches this app, taken from the request that started the job: a task has no request.
+    connector_base = models.CharField(max_length=500)
+    attempts = models.PositiveIntegerField(default=0)
+    result_attachment = models.ForeignKey(
+        Attachment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    result_file = models.CharField(max_length=500, blank=True)
+    result_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # "Is the same conversion already under way?" when a job is started.
+            models.Index(fields=["attachment", "requested_by", "state"], name="conversionjob_att_user_state"),
+            # The sweep of old download files.
+            models.Index(fields=["kind", "created_at"], name="conversionjob_kind_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(percent__lte=100), name="conversionjob_percent_max_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"conversion {self.pk} to {self.output_type} ({self.state})"

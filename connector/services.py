@@ -105,8 +105,13 @@ def _save_request_add(*, attachment: Attachment, document_key: DocumentKey, call
                 editor=user_for_uid(callback.last_user),
             )
     except IntegrityError:
-        logger.info("duplicate save callback for attachment %s ignored", attachment.pk)
-        return None
+        # A resent callback. If its save is still waiting (the first enqueue may have failed, which is why the
+        # DS resent it), hand it back to be enqueued again: the worker's claim keeps it to one version.
+        waiting = SaveRequest.objects.filter(dedupe_key=_dedupe_key(callback), state=SaveRequest.State.PENDING).first()
+        logger.info(
+            "duplicate save callback for attachment %s %s", attachment.pk, "re-enqueued" if waiting else "ignored"
+        )
+        return waiting
 
 
 def save_request_claim(*, save_request_id: int) -> SaveRequest | None:

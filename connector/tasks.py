@@ -7,8 +7,9 @@ import random
 
 from celery import shared_task
 from celery.exceptions import MaxRetriesExceededError, SoftTimeLimitExceeded
+from django.utils.translation import gettext_lazy
 
-from connector import services
+from connector import conversion, services
 from connector.docserver import DocServerError
 
 logger = logging.getLogger(__name__)
@@ -60,5 +61,54 @@ def _retry_or_fail(task, save_request_id: int, error: str, *, transient: bool) -
         services.save_request_fail(save_request_id=save_request_id, error=error)
 
 
+class EnqueueFailed(Exception):
+    """The save request is recorded but the broker did not take the task."""
+
+
 def enqueue_save(save_request_id: int) -> None:
-    save_document.delay(save_request_id)
+    try:
+        save_document.delay(save_request_id)
+    except Exception as exc:
+        # The request stays pending in the database. The callback answers with an error, so the DS sends it
+        # again and the duplicate is enqueued once the broker is back.
+        logger.exception("save request %s recorded but not enqueued", save_request_id)
+        raise EnqueueFailed(str(save_request_id)) from exc
+
+
+# A user watches the progress bar meanwhile: a few retries (about 2, 4, 8 s plus jitter), then a clear failure.
+CONVERSION_MAX_RETRIES = 3
+_CONVERSION_STORAGE_ERROR = gettext_lazy("The converted file could not be stored.")
+_CONVERSION_UNEXPECTED_ERROR = gettext_lazy(
+    "The conversion failed unexpectedly; an administrator can find the details in the worker log."
+)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=CONVERSION_MAX_RETRIES, ignore_result=True)
+def convert_document(self, job_id: int) -> None:
+    """Run one conversion job (connector.conversion).
+
+    Idempotent: only the worker that claims the job (pending → running) acts. Retries transient DS errors
+    and storage errors with backoff and jitter, then marks the job failed with the last error's message.
+    """
+    try:
+        conversion.conversion_run(job_id=job_id)
+    except DocServerError as exc:
+        _retry_conversion(self, job_id, conversion.failure_message(exc), code=exc.code)
+    except (OSError, SoftTimeLimitExceeded) as exc:
+        logger.warning("conversion %s: %s", job_id, exc, exc_info=True)
+        conversion.conversion_release(job_id=job_id, error=str(_CONVERSION_STORAGE_ERROR))
+        _retry_conversion(self, job_id, str(_CONVERSION_STORAGE_ERROR), code=None)
+    except Exception:
+        conversion.conversion_fail(job_id=job_id, message=str(_CONVERSION_UNEXPECTED_ERROR))
+        raise
+
+
+def _retry_conversion(task, job_id: int, message: str, *, code: int | None) -> None:
+    try:
+        raise task.retry(countdown=_backoff(task.request.retries))
+    except MaxRetriesExceededError:
+        conversion.conversion_fail(job_id=job_id, message=message, code=code)
+
+
+def enqueue_conversion(job_id: int) -> None:
+    convert_document.delay(job_id)

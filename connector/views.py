@@ -25,9 +25,9 @@ from attachments.downloads import version_response
 from attachments.models import Attachment
 from attachments.permissions import can_view, role_in_space
 from attachments.selectors import attachment_with_role, version_get
-from connector import callbacks, config, editor, formats, jwt_codec, links, services
+from connector import callbacks, checks, config, editor, formats, jwt_codec, links, services
 from connector.models import SaveRequest
-from connector.tasks import enqueue_save
+from connector.tasks import EnqueueFailed, enqueue_save
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +44,11 @@ def _always_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         try:
             return view(request, *args, **kwargs)
         except DatabaseError:
-            logger.exception("callback could not be recorded: database error")
+            logger.exception("%s: database error", view.__name__)
             # A 5xx makes the DS retry statuses 2 and 3 (1 s, 2 s, 4 s).
-            return _json_error("the callback could not be recorded; try again", 503)
+            return _json_error("the request could not be completed; try again", 503)
         except Exception:
-            logger.exception("callback failed unexpectedly")
+            logger.exception("%s failed unexpectedly", view.__name__)
             return _json_error("internal error", 500)
 
     return wrapper
@@ -186,6 +186,9 @@ def callback(request: HttpRequest, attachment_id: int) -> HttpResponse:
     except callbacks.CallbackRejected as exc:
         logger.warning("callback for attachment %s rejected: %s", attachment_id, exc.message)
         return _json_error(exc.message, exc.http_status)
+    except EnqueueFailed:
+        # Recorded, but not yet queued: a non-zero answer makes the DS resend, and the resend enqueues it.
+        return _json_error("the save was recorded but could not be queued; try again", 503)
     return JsonResponse({"error": 0})
 
 
@@ -194,3 +197,25 @@ def _read_limited(request: HttpRequest) -> bytes:
     if not declared.isdigit() or int(declared) > callbacks.MAX_BODY:
         raise callbacks.CallbackRejected("the callback body is larger than 1 MB", 413)
     return request.read(callbacks.MAX_BODY + 1)
+
+
+@csrf_exempt
+@_always_json
+def check_file(request: HttpRequest) -> HttpResponse:
+    """The blank docx the DS downloads during the connection check (connector/checks.py), like ``download``."""
+    if request.method not in {"GET", "HEAD"}:
+        return _json_error("method not allowed", 405)
+    cfg = config.current()
+    try:
+        links.read_token(request.GET.get("token"), checks.LINK_PURPOSE, max_age=checks.CHECK_FILE_TTL)
+    except links.BadLink as exc:
+        return _json_error(str(exc), 403)
+    if cfg.jwt_enabled and not _ds_token_matches(request, cfg):
+        return _json_error("the Document Server token is missing or does not match this link", 403)
+    response = HttpResponse(
+        checks.check_file_bytes(),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = 'attachment; filename="check.docx"'
+    response["Cache-Control"] = "no-store"
+    return response

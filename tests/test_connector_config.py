@@ -18,7 +18,6 @@ from django.db import connection
 
 from connector import config
 from connector.models import ConnectorSettings
-from tests.conftest import make_user
 
 SECRET = "s3cr3t-value-that-must-never-be-printed-anywhere-zz"
 ENV_NAMES = [*config.ENV_VARIABLES.values(), "ONLYOFFICE_JWT_SECRET_FILE"]
@@ -411,98 +410,19 @@ def test_it_clears_a_value_from_the_command_so_the_environment_applies(
 # --- admin --------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def admin_client_for_settings(db: None):
-    from django.test import Client
-
-    client = Client()
-    client.force_login(make_user("ada", is_staff=True, is_superuser=True))
-    return client
-
-
-def _admin_form(**overrides: object) -> dict[str, object]:
-    form: dict[str, object] = {
-        "public_url": "https://docs.example.com",
-        "internal_url": "",
-        "connector_url": "",
-        "jwt_header": "",
-        "verify_tls": "unknown",
-        "jwt_secret": "",
-        "download_token_ttl": "3600",
-        "callback_token_ttl": "604800",
-        "max_edit_size": "1048576",
-        "chat": "on",
-        "comments": "on",
-        "reviewDisplay": "",
-    }
-    form.update(overrides)
-    return form
-
-
-def test_it_never_renders_the_secret_on_the_admin_page(admin_client_for_settings) -> None:
-    config.update(public_url="https://docs.example.com", jwt_secret=SECRET)
-
-    listing = admin_client_for_settings.get("/admin/connector/connectorsettings/")
-    page = admin_client_for_settings.get("/admin/connector/connectorsettings/1/change/")
-
-    assert listing.status_code == 302
-    assert page.status_code == 200
-    assert SECRET not in page.content.decode()
-    assert "set (ends …zz)" in page.content.decode()
-
-
-def test_it_keeps_the_stored_secret_when_the_admin_leaves_it_empty(admin_client_for_settings) -> None:
+def test_it_sends_the_admin_settings_entry_to_the_project_page(personas) -> None:
     config.update(jwt_secret=SECRET)
+    client = personas.client_for("staff")
 
-    response = admin_client_for_settings.post("/admin/connector/connectorsettings/1/change/", _admin_form())
+    listing = client.get("/admin/connector/connectorsettings/")
+    change = client.get("/admin/connector/connectorsettings/1/change/")
 
+    assert listing.status_code == change.status_code == 302
+    assert listing["Location"] == change["Location"] == "/onlyoffice/settings/"
+    assert "/admin/connector/connectorsettings/" in client.get("/admin/").content.decode()
+
+
+def test_it_keeps_the_admin_settings_entry_from_users_who_are_not_staff(personas) -> None:
+    response = personas.client_for("owner").get("/admin/connector/connectorsettings/")
     assert response.status_code == 302
-    cfg = config.current()
-    assert cfg.jwt_secret == SECRET
-    assert cfg.public_url == "https://docs.example.com"
-    assert cfg.max_edit_size == 1048576
-    assert dict(cfg.customization)["help"] is False
-
-
-def test_it_replaces_the_secret_from_the_admin_page(admin_client_for_settings) -> None:
-    config.update(jwt_secret=SECRET)
-    new_secret = "a-brand-new-secret-for-the-document-server-0123456789"
-
-    admin_client_for_settings.post("/admin/connector/connectorsettings/1/change/", _admin_form(jwt_secret=new_secret))
-
-    assert config.current().jwt_secret == new_secret
-
-
-def test_it_shows_validation_messages_on_the_admin_page(admin_client_for_settings) -> None:
-    config.update(public_url="https://docs.example.com")
-
-    response = admin_client_for_settings.post(
-        "/admin/connector/connectorsettings/1/change/", _admin_form(public_url="docs.example.org", jwt_header="A B")
-    )
-
-    assert response.status_code == 200
-    assert "http:// or https://" in response.content.decode()
-    assert config.current().public_url == "https://docs.example.com"
-
-
-def test_it_hides_the_settings_from_staff_without_the_change_permission(personas) -> None:
-    config.update(jwt_secret=SECRET)
-
-    response = personas.client_for("staff").get("/admin/connector/connectorsettings/1/change/")
-
-    assert response.status_code in (302, 403)
-    assert SECRET not in response.content.decode()
-
-
-def test_it_warns_on_the_admin_page_when_the_secret_is_missing_or_short(admin_client_for_settings) -> None:
-    config.update(public_url="https://docs.example.com")
-    assert (
-        "No JWT secret"
-        in admin_client_for_settings.get("/admin/connector/connectorsettings/1/change/").content.decode()
-    )
-
-    config.update(jwt_secret="short-secret")
-    page = admin_client_for_settings.get("/admin/connector/connectorsettings/1/change/").content.decode()
-
-    assert "secret is short" in page
-    assert "short-secret" not in page
+    assert response["Location"].startswith("/admin/login/")

@@ -448,3 +448,15 @@ def test_it_reports_a_download_from_a_server_that_is_down_as_transient(stub: Stu
         _download("https://docs.example.com/cache/output.docx", cfg)
 
     assert raised.value.transient is True
+
+
+def test_it_routes_key_requests_to_the_documents_shard(fake_ds) -> None:
+    cfg = DocServerConfig(public_url=fake_ds.url, internal_url=fake_ds.url, connector_url="", jwt_secret=fake_ds.secret)
+
+    with pytest.raises(DocServerError):
+        docserver.command("forcesave", key="Khirz6zTPdfd7", cfg=cfg)
+    docserver.command("version", cfg=cfg)
+
+    forcesave, version = fake_ds.requests_to("/command")
+    assert forcesave.query == "shardkey=Khirz6zTPdfd7"
+    assert version.query == ""

@@ -222,7 +222,7 @@ def broker_for(kind: str, folder: Path) -> tuple[str, dict[str, Any]]:
     raise ValueError(f"unknown broker kind {kind!r}")
 
 
-def _reset_broker_connections() -> None:
+def reset_broker_connections() -> None:
     # The app keeps pools of broker connections and producers, made from the settings of the time and
     # registered in kombu's global pool registry; close them all so that the next send (eager ones included,
     # which borrow a producer too) uses the broker configured now. Celery has no public call for its part.
@@ -249,7 +249,7 @@ def celery_workers(*, broker_kind: str, media_root: Path, folder: Path) -> Itera
     keys = ("task_always_eager", "broker_url", "broker_transport_options")
     saved = {key: app.conf[key] for key in keys}
     app.conf.update(task_always_eager=False, broker_url=broker_url, broker_transport_options=broker_options)
-    _reset_broker_connections()
+    reset_broker_connections()
     factory = WorkerFactory(env=env, log_dir=folder)
     try:
         yield factory
@@ -258,7 +258,7 @@ def celery_workers(*, broker_kind: str, media_root: Path, folder: Path) -> Itera
         # the test left running). A test that cares about warm shutdown calls `stop()` itself.
         factory.kill_all()
         app.conf.update(saved)
-        _reset_broker_connections()
+        reset_broker_connections()
 
 
 @pytest.fixture

@@ -4,6 +4,9 @@
 [--verify-tls | --no-verify-tls]`` stores the given values (an empty value clears a field, so it falls back
 to its ONLYOFFICE_* variable) and prints the effective settings and where each one comes from.
 ``--secret -`` reads the secret from standard input, which keeps it out of the shell history and ``ps``.
+
+``onlyoffice check [--app-url URL]`` runs the connection check (connector/checks.py), prints each step as
+PASS, FAIL or SKIP, and exits non-zero when any step fails.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from connector import config
+from connector import checks, config
 
 # Command-line option -> settings field.
 SETTINGS_OPTIONS = {
@@ -50,10 +53,18 @@ class Command(BaseCommand):
             default=None,
             help="Verify the Document Server's TLS certificate.",
         )
+        check = subcommands.add_parser("check", help="Check the connection to the Document Server and back.")
+        check.add_argument(
+            "--app-url",
+            help="This application's address as browsers see it (for the mixed-content step); "
+            "the Document Server itself reaches the connector URL.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "settings":
             self._settings(options)
+        elif options["subcommand"] == "check":
+            self._check(options.get("app_url"))
 
     def _settings(self, options: dict[str, Any]) -> None:
         changes = {field: options[option] for option, field in SETTINGS_OPTIONS.items() if options[option] is not None}
@@ -66,6 +77,22 @@ class Command(BaseCommand):
                 raise CommandError(_format_errors(exc)) from exc
             self.stdout.write(self.style.SUCCESS(_("Saved.")))
         self._print_effective()
+
+    def _check(self, app_url: str | None) -> None:
+        if app_url:
+            try:
+                app_url = config.validate(connector_url=app_url)["connector_url"]
+            except ValidationError as exc:
+                raise CommandError(f"--app-url: {' '.join(exc.messages)}") from exc
+        results = checks.run_checks(config.current(), app_url=app_url or None)
+        for result in results:
+            self.stdout.write(f"{_status_label(result, self.style)}  {result.title}: {result.message}")
+        failed = sum(1 for result in results if not result.ok)
+        if failed:
+            raise CommandError(
+                _("%(failed)d of %(total)d checks did not pass.") % {"failed": failed, "total": len(results)}
+            )
+        self.stdout.write(self.style.SUCCESS(_("All checks passed.")))
 
     def _print_effective(self) -> None:
         cfg = config.current()
@@ -92,6 +119,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.WARNING(_("No JWT secret: anyone who can reach the Document Server can use it."))
             )
+
+
+def _status_label(result: checks.CheckResult, style: Any) -> str:
+    # Fixed English words: scripts and admins grep for them whatever the language.
+    if result.skipped:
+        return style.WARNING("SKIP")
+    return style.SUCCESS("PASS") if result.ok else style.ERROR("FAIL")
 
 
 def _source_label(source: config.Source) -> str:

@@ -1,0 +1,101 @@
+"""New blank documents: the "New document" entry of a space, its form, and the service that makes the file.
+
+The blank docx/xlsx/pptx come from ``attachments.ooxml.blank``: made by the project, valid for Word,
+LibreOffice and ONLYOFFICE alike, with no template file to ship or trust.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from attachments import ooxml
+from attachments.actions import Action
+from attachments.filenames import clean_title
+from attachments.forms import TitleField
+from attachments.models import Attachment, Role, Space, VersionSource
+from attachments.permissions import can_edit
+from attachments.selectors import free_title
+from attachments.services import attachment_create
+from connector import config, formats
+
+KIND_CHOICES = [
+    ("docx", gettext_lazy("Document")),
+    ("xlsx", gettext_lazy("Spreadsheet")),
+    ("pptx", gettext_lazy("Presentation")),
+]
+# The version's comment: stored, not shown through gettext, like the other comments services write.
+CREATED_COMMENT = "New blank document"
+
+
+def default_name(kind: str) -> str:
+    names = {"docx": _("New document"), "xlsx": _("New spreadsheet"), "pptx": _("New presentation")}
+    return f"{names[kind]}.{kind}"
+
+
+def blank_title(kind: str, name: str) -> str:
+    """The title for a new file of this kind: the typed name, whose extension is always the kind's.
+
+    A typed extension of a known document format ("Budget.xlsx" for a document) is replaced; anything else
+    after a dot ("v1.2") is part of the name.
+    """
+    stem = clean_title(name, fallback="")
+    base, dot, extension = stem.rpartition(".")
+    if dot and base and formats.format_for(extension) is not None:
+        stem = base
+    if not stem.strip(" ."):
+        return default_name(kind)
+    return clean_title(f"{stem}.{kind}")
+
+
+class NewDocumentForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"),
+        choices=KIND_CHOICES,
+        initial="docx",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": gettext_lazy("Choose a document, a spreadsheet or a presentation."),
+            "invalid_choice": gettext_lazy("Choose a document, a spreadsheet or a presentation."),
+        },
+    )
+    # Cleaned like a stored title (NUL and other controls dropped, not refused); a long name is shortened
+    # with its extension kept.
+    name = TitleField(
+        label=gettext_lazy("Name"),
+        required=False,
+        max_length=1000,
+        help_text=gettext_lazy("Optional. The extension follows the kind; a name already used gets a number."),
+    )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        typed = str(self.data.get("name") or "")
+        if typed.strip() and not name:
+            raise forms.ValidationError(_("Enter a name with at least one letter or digit, or leave it empty."))
+        return name
+
+
+def blank_document_create(*, space: Space, kind: str, name: str, created_by: AbstractBaseUser) -> Attachment:
+    """A new attachment in the space holding a blank file of ``kind`` (docx, xlsx or pptx), under a free name."""
+    title = free_title(space, blank_title(kind, name))
+    # "upload" is the source of every first version that did not come out of the editor or a conversion.
+    return attachment_create(
+        space=space,
+        title=title,
+        chunks=[ooxml.blank(kind)],
+        created_by=created_by,
+        source=VersionSource.UPLOAD,
+        comment=CREATED_COMMENT,
+    )
+
+
+def new_document_actions(request: HttpRequest, space: Space, role: Role) -> list[Action]:
+    """The space toolbar's "New document", for its editors while ONLYOFFICE is set up."""
+    if not can_edit(role) or not config.current().configured:
+        return []
+    return [Action(label=_("New document"), url=reverse("onlyoffice-new", args=[space.pk]), icon="file-plus")]
