@@ -31,6 +31,9 @@ from connector.tasks import EnqueueFailed, enqueue_save
 
 logger = logging.getLogger(__name__)
 
+# Scripts that answer editor events, loaded after editor.js (static/connector/editor.js explains the contract).
+EDITOR_SCRIPTS: list[str] = []
+
 
 def _json_error(message: str, status: int, *, error: int = 1) -> JsonResponse:
     return JsonResponse({"error": error, "message": message}, status=status)
@@ -84,6 +87,7 @@ def editor_page(request: HttpRequest, attachment_id: int) -> HttpResponse:
             "api_url": f"{cfg.public_url}/web-apps/apps/api/documents/api.js",
             "ds_url": cfg.public_url,
             "decision": decision,
+            "editor_scripts": EDITOR_SCRIPTS,
             # Offered in view mode when this user could edit: the editor then shows an "Edit" button.
             "edit_url": request.path if decision.mode == "view" and best.mode == "edit" else "",
         },

@@ -176,3 +176,12 @@ def test_it_offers_edit_to_editors_and_view_to_viewers_in_the_list(personas, mak
     assert editor_html.count("View in ONLYOFFICE") == 1
     assert "Edit in ONLYOFFICE" not in viewer_html
     assert viewer_html.count("View in ONLYOFFICE") == 2
+
+
+def test_it_gives_editor_feature_scripts_a_csrf_token_and_the_editor_base_url(personas, make_attachment) -> None:
+    config.update(public_url="https://docs.example.com")
+    attachment = make_attachment(personas.space, "Plan.docx")
+    html = personas.client_for("editor").get(reverse("onlyoffice-editor", args=[attachment.pk])).content.decode()
+
+    assert re.search(r'data-csrf-token="[A-Za-z0-9]{32,}"', html)
+    assert f'data-editor-base="/onlyoffice/editor/{attachment.pk}/"' in html
