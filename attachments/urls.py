@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("spaces/new/", views.space_create, name="space_create"),
     path("spaces/<int:space_id>/", views.space_detail, name="space_detail"),
+    path("spaces/<int:space_id>/rows/", views.space_rows, name="space_rows"),
     path("spaces/<int:space_id>/upload/", views.attachment_upload, name="attachment_upload"),
     path("spaces/<int:space_id>/members/", views.space_members, name="space_members"),
     path("spaces/<int:space_id>/members/<int:user_id>/role/", views.space_member_role, name="space_member_role"),

@@ -19,6 +19,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -32,8 +33,11 @@ from attachments.models import Attachment, Membership, Role, Space, VersionSourc
 from attachments.permissions import can_admin, can_edit, can_view, role_in_space, visible_spaces
 from attachments.storage import FileTooLarge
 from attachments.uploads import upload_too_large, upload_too_large_message
+from config.jinja2 import datetime_format, filesize
 
 PAGE_SIZE = 50
+# The live list asks for one page of rows at most (PAGE_SIZE), with room to spare.
+MAX_LIVE_ROWS = 100
 RoleCheck = Callable[[Role | None], bool]
 
 
@@ -134,6 +138,46 @@ def space_detail(request: HttpRequest, space_id: int) -> HttpResponse:
         **_actions_context(role),
     }
     return render(request, "attachments/space_detail.html", context)
+
+
+@login_required
+@require_safe
+def space_rows(request: HttpRequest, space_id: int) -> HttpResponse:
+    """The current state of some rows of the space page, for its live list (static/js/live.js)."""
+    space, role = _space_for(request, space_id)
+    ids, error = _row_ids(request.GET.get("ids", ""))
+    if error:
+        return JsonResponse({"error": error}, status=400)
+    # Ids of other spaces, deleted files or files still being written are left out, never an error.
+    rows = list(selectors.attachments_in_space(space).filter(pk__in=ids).order_by("pk"))
+    extras = actions.row_extras(request, rows, role)
+    return JsonResponse({"rows": [_row_state(request, row, extras[row.pk]) for row in rows]})
+
+
+def _row_ids(raw: str) -> tuple[list[int], str]:
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not parts:
+        return [], _("Give the attachment ids as ids=1,2,3.")
+    if not all(part.isascii() and part.isdigit() and len(part) <= 18 for part in parts):
+        return [], _("The ids must be whole numbers separated by commas.")
+    ids = list(dict.fromkeys(int(part) for part in parts))
+    if len(ids) > MAX_LIVE_ROWS:
+        return [], _("Ask for at most %(count)d rows at a time.") % {"count": MAX_LIVE_ROWS}
+    return ids, ""
+
+
+def _row_state(request: HttpRequest, attachment: Attachment, extras: actions.RowExtras) -> dict[str, Any]:
+    statuses_html = render_to_string("attachments/_row_statuses.html", {"statuses": extras.statuses}, request=request)
+    updated_by = attachment.updated_by
+    return {
+        "id": attachment.pk,
+        "current_version": attachment.current_version,
+        "size_display": filesize(attachment.size),
+        "updated_at": attachment.updated_at.isoformat(),
+        "updated_display": datetime_format(attachment.updated_at, "SHORT_DATETIME_FORMAT"),
+        "updated_by": (updated_by.get_full_name() or updated_by.get_username()) if updated_by else _("Deleted user"),
+        "statuses_html": statuses_html,
+    }
 
 
 @login_required

@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()  # type: ignore[arg-type]
@@ -196,6 +196,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600, minimu
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
+# The sweep (connector/sweep.py) re-enqueues saves stuck by a lost message or a dead worker; one beat only.
+CELERY_BEAT_SCHEDULE = {"connector-sweep": {"task": "connector.sweep", "schedule": 60.0}}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# The save task's first retry waits about this long, then twice as long each time (with jitter).
+CONNECTOR_SAVE_RETRY_BASE_SECONDS = env_float("CONNECTOR_SAVE_RETRY_BASE_SECONDS", 2.0, minimum=0.0)
+# A save still pending after this long lost its broker message: the sweep sends it again.
+CONNECTOR_SWEEP_PENDING_SECONDS = env_int("CONNECTOR_SWEEP_PENDING_SECONDS", 300, minimum=1)
 
 EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND",
@@ -213,6 +220,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+# Opt-in: preloading is hard to undo, so a deployment asks for it (check --deploy warns until it does).
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
@@ -223,5 +232,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        # At DEBUG urllib3 logs every URL with its query: the DS's signed file links and our link tokens.
+        "urllib3": {"level": "INFO"},
+    },
 }

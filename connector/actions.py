@@ -11,21 +11,22 @@ from dataclasses import dataclass
 from django.db.models import Max
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import formats as date_formats
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from attachments.actions import Action, RowExtras, Status
 from attachments.models import Attachment, Role
 from attachments.permissions import can_edit
-from connector import config, formats
+from connector import config, formats, keys
 from connector.models import DocumentKey, SaveRequest
+
+# The presence label names this many editors, then "and N others": a row must stay one line.
+PRESENCE_NAMES_SHOWN = 3
 
 
 @dataclass(frozen=True)
 class _RowState:
-    editors: int = 0
+    editor_names: tuple[str, ...] = ()
     latest_save: SaveRequest | None = None
 
 
@@ -53,12 +54,43 @@ def _editor_actions(attachment: Attachment, role: Role, cfg: config.DocServerCon
     return [Action(label=_("View in ONLYOFFICE"), url=f"{url}?mode=view", icon="view", new_tab=True)]
 
 
+def editor_uids(attachment_ids: list[int]) -> dict[int, list[str]]:
+    """Who is editing each attachment now (EditorIdentity uids, in connection order), in one query.
+
+    A retired key still counts while its editors are connected: an upload during a session retires the key,
+    but those people are still editing until the DS reports they left (status 2/4 clears the list).
+    """
+    uids: dict[int, list[str]] = {}
+    rows = DocumentKey.objects.filter(attachment_id__in=attachment_ids).exclude(editors=[])
+    for attachment_id, editors in rows.order_by("created_at", "id").values_list("attachment_id", "editors"):
+        merged = uids.setdefault(attachment_id, [])
+        merged.extend(uid for uid in editors or [] if isinstance(uid, str) and uid not in merged)
+    return uids
+
+
+def editor_names(uids_by_attachment: dict[int, list[str]]) -> dict[int, list[str]]:
+    """Display names for the uids, with one query for all attachments; unknown uids are left out."""
+    everyone = sorted({uid for uids in uids_by_attachment.values() for uid in uids})
+    users = keys.users_for_uids(everyone) if everyone else {}
+    return {
+        attachment_id: [keys.display_name(users[uid]) for uid in uids if uid in users]
+        for attachment_id, uids in uids_by_attachment.items()
+    }
+
+
+def presence_label(names: Sequence[str]) -> str:
+    """The label "Being edited by Alice, Bob": at most PRESENCE_NAMES_SHOWN names, then "and N others"."""
+    shown = ", ".join(names[:PRESENCE_NAMES_SHOWN])
+    others = len(names) - PRESENCE_NAMES_SHOWN
+    if others <= 0:
+        return _("Being edited by %(names)s") % {"names": shown}
+    return ngettext(
+        "Being edited by %(names)s and %(count)d other", "Being edited by %(names)s and %(count)d others", others
+    ) % {"names": shown, "count": others}
+
+
 def _row_states(attachment_ids: list[int]) -> dict[int, _RowState]:
-    editing = dict(
-        DocumentKey.objects.filter(attachment_id__in=attachment_ids, retired_at__isnull=True).values_list(
-            "attachment_id", "editors"
-        )
-    )
+    names = editor_names(editor_uids(attachment_ids))
     latest_ids = (
         SaveRequest.objects.filter(attachment_id__in=attachment_ids)
         .values("attachment_id")
@@ -67,31 +99,27 @@ def _row_states(attachment_ids: list[int]) -> dict[int, _RowState]:
     )
     latest = {save.attachment_id: save for save in SaveRequest.objects.filter(id__in=list(latest_ids))}
     return {
-        attachment_id: _RowState(editors=len(editing.get(attachment_id) or []), latest_save=latest.get(attachment_id))
+        attachment_id: _RowState(
+            editor_names=tuple(names.get(attachment_id, [])), latest_save=latest.get(attachment_id)
+        )
         for attachment_id in attachment_ids
     }
 
 
 def _statuses(state: _RowState, role: Role) -> list[Status]:
     statuses: list[Status] = []
-    if state.editors:
+    if state.editor_names:
+        # Viewers see it too: it tells them the file is about to change.
         statuses.append(
-            Status(ngettext("%(count)d editing", "%(count)d editing", state.editors) % {"count": state.editors})
+            Status(
+                presence_label(state.editor_names),
+                detail=_("Open in ONLYOFFICE by %(names)s.") % {"names": ", ".join(state.editor_names)},
+            )
         )
     save = state.latest_save
     if save is None:
         return statuses
     if save.state in (SaveRequest.State.PENDING, SaveRequest.State.SAVING):
         statuses.append(Status(_("Saving…"), detail=_("The edits are being stored as a new version.")))
-    elif save.state == SaveRequest.State.FAILED and can_edit(role):
-        # Viewers cannot act on it; editors and admins must know their edits are not in the history.
-        statuses.append(Status(_("Save failed"), tone="danger", detail=_failure_detail(save)))
+    # A failed save ("Edits by Alice at 14:02 could not be saved", with Retry): connector.recovery.recovery_rows.
     return statuses
-
-
-def _failure_detail(save: SaveRequest) -> str:
-    when = date_formats.date_format(timezone.localtime(save.created_at), "SHORT_DATETIME_FORMAT")
-    return _(
-        "The ONLYOFFICE edits sent at %(when)s could not be stored after %(attempts)d attempts (%(error)s). "
-        "The newest version does not contain them; ask an administrator to check the Document Server."
-    ) % {"when": when, "attempts": save.attempts, "error": save.last_error or _("unknown error")}

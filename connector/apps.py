@@ -15,10 +15,12 @@ class ConnectorConfig(AppConfig):
         from connector.conversion import conversion_rows
         from connector.keys import on_version_stored
         from connector.newdocs import new_document_actions
+        from connector.recovery import recovery_rows
         from connector.sessions import session_rows
 
         version_stored.connect(on_version_stored, sender=Version, dispatch_uid="connector.keys.on_version_stored")
         register_rows(editor_rows)
         register_rows(session_rows)
         register_rows(conversion_rows)
+        register_rows(recovery_rows)
         register_space_action(new_document_actions)

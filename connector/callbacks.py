@@ -55,12 +55,50 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     if len(raw) > MAX_BODY:
         raise CallbackRejected("the callback body is larger than 1 MB", 413)
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, object_pairs_hook=_object_without_duplicates)
     except (UnicodeDecodeError, ValueError) as exc:
         raise CallbackRejected("the callback body is not valid JSON") from exc
+    except RecursionError as exc:
+        # A 1 MB body can nest far deeper than the parser's stack: that is an attack, not a 500.
+        raise CallbackRejected("the callback body is nested too deeply") from exc
     if not isinstance(body, dict):
         raise CallbackRejected("the callback body must be a JSON object")
+    _refuse_unstorable_strings(body)
     return body
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Parsers disagree on which copy of a repeated name wins (a proxy may read the first, we the last).
+    names = [name for name, _value in pairs]
+    if len(set(names)) != len(names):
+        raise CallbackRejected("the callback body repeats a field name")
+    return dict(pairs)
+
+
+def _refuse_unstorable_strings(body: dict[str, Any]) -> None:
+    """Refuse NUL characters and lone surrogates anywhere in the body.
+
+    Neither can be stored (PostgreSQL's jsonb refuses \\u0000, UTF-8 has no surrogates), so accepting them would
+    turn a hostile body into a server error. Iterative, so the walk cannot overflow the stack.
+    """
+    pending: list[Any] = [body]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) and ("\x00" in value or not _is_utf8(value)):
+            raise CallbackRejected("the callback body contains characters that cannot be stored")
+
+
+def _is_utf8(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def verified_fields(body: dict[str, Any], header_value: str | None, secret: str) -> dict[str, Any]:

@@ -64,11 +64,15 @@ _TRANSIENT_CODES = {3, -2, -6}
 class DocServerError(Exception):
     """A request to the Document Server failed. ``message`` is safe to show an admin (no secret, no token)."""
 
-    def __init__(self, message: str, *, code: int | None = None, transient: bool = False) -> None:
+    def __init__(
+        self, message: str, *, code: int | None = None, transient: bool = False, http_status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.transient = transient
+        # The HTTP status the DS answered, when that was the failure (403/404/410: an expired or gone link).
+        self.http_status = http_status
 
 
 class UnsafeUrl(DocServerError):
@@ -76,6 +80,10 @@ class UnsafeUrl(DocServerError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, transient=False)
+
+
+class TooLarge(DocServerError):
+    """The file is larger than the caller's limit; retrying cannot help."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +172,7 @@ def open_file(url: str, *, max_size: int, cfg: DocServerConfig | None = None) ->
             _raise_for_status(response, what=_("downloading a file"))
             expected = _content_length(response)
             if expected is not None and expected > max_size:
-                raise DocServerError(_too_large(max_size))
+                raise TooLarge(_too_large(max_size))
             yield _chunks(response, max_size=max_size, expected=expected)
 
 
@@ -184,7 +192,7 @@ def _chunks(response: requests.Response, *, max_size: int, expected: int | None)
         for chunk in response.iter_content(CHUNK_SIZE):
             received += len(chunk)
             if received > max_size:
-                raise DocServerError(_too_large(max_size))
+                raise TooLarge(_too_large(max_size))
             yield chunk
     except requests.RequestException as exc:
         # urllib3 raises here when the body ends before its Content-Length, or the connection drops.
@@ -439,4 +447,5 @@ def _raise_for_status(response: requests.Response, *, what: str) -> None:
     raise DocServerError(
         _("The Document Server answered HTTP %(status)d while %(what)s.") % {"status": status, "what": what},
         transient=transient,
+        http_status=status,
     )

@@ -92,9 +92,19 @@ def callback_url(request: HttpRequest, *, attachment: Attachment, cfg: DocServer
 
 
 def build_config(
-    request: HttpRequest, *, attachment: Attachment, user: AbstractBaseUser, mode: str, cfg: DocServerConfig
+    request: HttpRequest,
+    *,
+    attachment: Attachment,
+    user: AbstractBaseUser,
+    mode: str,
+    cfg: DocServerConfig,
+    action_link: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The DocEditor config, signed when a secret is set."""
+    """The DocEditor config, signed when a secret is set.
+
+    ``action_link`` is what the editor asked us to put in a mention's link (``onRequestSendNotify``); given
+    back here, the editor scrolls to the mentioned comment.
+    """
     fmt = formats.format_for(attachment.file_type)
     assert fmt is not None, "callers check the format first"
     edit = mode == "edit"
@@ -107,6 +117,8 @@ def build_config(
         "user": {"id": editor_uid(user), "name": display_name(user)},
         "customization": _customization(request, attachment, cfg),
     }
+    if action_link:
+        editor_config["actionLink"] = action_link
     if edit:
         editor_config["callbackUrl"] = callback_url(request, attachment=attachment, cfg=cfg)
     config: dict[str, Any] = {

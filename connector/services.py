@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from attachments.models import Attachment, Version, VersionSource
 from attachments.services import version_create
@@ -47,6 +48,10 @@ def callback_record(
     if document_key is None:
         raise CallbackRejected("the document key was not issued for this attachment", 403)
     with transaction.atomic():
+        # Lock the attachment first, as version_create does: otherwise this transaction holds the document key
+        # rows while PostgreSQL's deferred foreign-key checks wait for the attachment at commit, and a concurrent
+        # version_create (attachment locked, then retiring the key) deadlocks with it.
+        Attachment.objects.select_for_update().filter(pk=attachment.pk).values_list("pk").first()
         CallbackEvent.objects.create(
             attachment=attachment, key=callback.key, status=callback.status, payload=_loggable(callback)
         )
@@ -131,19 +136,25 @@ def save_request_release(*, save_request_id: int, error: str) -> None:
     )
 
 
-def save_request_fail(*, save_request_id: int, error: str) -> None:
-    """Mark the save as failed for good; the attachment shows it to its editors."""
-    SaveRequest.objects.filter(pk=save_request_id).exclude(state=SaveRequest.State.SAVED).update(
-        state=SaveRequest.State.FAILED, last_error=error[:2000]
+def save_request_fail(*, save_request_id: int, error: str) -> bool:
+    """Mark the save as failed for good; the attachment shows it to its editors. True if it was not failed yet."""
+    failed = (
+        SaveRequest.objects.filter(pk=save_request_id)
+        .exclude(state__in=[SaveRequest.State.SAVED, SaveRequest.State.FAILED])
+        .update(state=SaveRequest.State.FAILED, last_error=error[:2000])
     )
     logger.error("save request %s failed for good: %s", save_request_id, error[:500])
+    return failed == 1
 
 
-def save_request_store(*, save_request: SaveRequest) -> Version | None:
+def save_request_store(
+    *, save_request: SaveRequest, recovered: bool = False, comment: str | None = None
+) -> Version | None:
     """Download the edited file from the DS and store it as a new version, with its changes and history.
 
     All-or-nothing: the version, its edit info and the request marked saved commit together; any file
     written before a failure is deleted. Raises docserver.DocServerError (``transient`` says if worth a retry).
+    ``recovered`` flags a file fetched again through getForgotten (connector.recovery).
     """
     cfg = config.current()
     attachment = save_request.attachment
@@ -159,9 +170,9 @@ def save_request_store(*, save_request: SaveRequest) -> Version | None:
                 chunks=chunks,
                 source=VersionSource.FORCESAVE if save_request.callback_status == 6 else VersionSource.EDITOR,
                 created_by=save_request.editor,
-                comment=_comment(save_request),
+                comment=comment or _comment(save_request),
                 max_size=cfg.max_edit_size,
-                before_commit=lambda version: _mark_saved(save_request, version, changes_name),
+                before_commit=lambda version: _mark_saved(save_request, version, changes_name, recovered=recovered),
             )
     except BaseException:
         if changes_name:
@@ -193,15 +204,20 @@ def _comment(save_request: SaveRequest) -> str:
     return "Edited in ONLYOFFICE"
 
 
-def _mark_saved(save_request: SaveRequest, version: Version, changes_name: str) -> None:
+def _mark_saved(save_request: SaveRequest, version: Version, changes_name: str, *, recovered: bool = False) -> None:
+    from connector import recovery  # recovery builds on this module
+
     history = save_request.history or {}
+    # Inside the numbering transaction: the version before this one is final, so the race is judged right.
+    conflict_with = recovery.conflict_apply(key=save_request.document_key, version=version)
     EditedVersion.objects.create(
         version=version,
         document_key=save_request.document_key.key,
         changes_file=changes_name,
         history=save_request.history,
         server_version=str(history.get("serverVersion", ""))[:32],
-        recovered=save_request.callback_status == 3,
+        recovered=recovered or save_request.callback_status == 3,
+        conflict_with=conflict_with,
     )
     _mark_saved_as(save_request, version)
 
@@ -224,6 +240,9 @@ def _url_in_attachment_format(save_request: SaveRequest, cfg: config.DocServerCo
     returned = save_request.filetype
     if not returned or not wanted or returned == wanted or formats.format_for(wanted) is None:
         return save_request.url
+    if not docserver.is_docserver_url(save_request.url, cfg):
+        # The DS would download the url for us: check it before handing it on, as open_file does (SSRF).
+        raise docserver.UnsafeUrl(gettext("Refused to download a file that is not on the configured Document Server."))
     result = docserver.convert_and_wait(
         url=save_request.url,
         filetype=returned,

@@ -7,9 +7,10 @@ import random
 
 from celery import shared_task
 from celery.exceptions import MaxRetriesExceededError, SoftTimeLimitExceeded
+from django.conf import settings
 from django.utils.translation import gettext_lazy
 
-from connector import conversion, services
+from connector import conversion, recovery, services, sweep  # noqa: F401  (sweep: registers the periodic task)
 from connector.docserver import DocServerError
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,9 @@ _UNEXPECTED_ERROR = "an unexpected error in the save task (%s); see the worker l
 
 
 def _backoff(retries: int) -> float:
-    return min(2 ** (retries + 1), 120) * (0.5 + random.random())
+    # A setting, so that tests with real workers can retry in milliseconds instead of minutes.
+    base = settings.CONNECTOR_SAVE_RETRY_BASE_SECONDS
+    return min(base * 2**retries, base * 60) * (0.5 + random.random())
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, ignore_result=True)
@@ -37,7 +40,7 @@ def save_document(self, save_request_id: int) -> None:
         logger.info("save request %s: nothing to claim (done, taken or gone)", save_request_id)
         return
     try:
-        services.save_request_store(save_request=save_request)
+        recovery.store(save_request=save_request)
     except DocServerError as exc:
         _retry_or_fail(self, save_request_id, exc.message, transient=exc.transient)
     except (OSError, SoftTimeLimitExceeded) as exc:
@@ -46,19 +49,19 @@ def save_document(self, save_request_id: int) -> None:
         logger.warning("save request %s: %s", save_request_id, exc, exc_info=True)
         _retry_or_fail(self, save_request_id, _STORAGE_ERROR % type(exc).__name__, transient=True)
     except Exception as exc:
-        services.save_request_fail(save_request_id=save_request_id, error=_UNEXPECTED_ERROR % type(exc).__name__)
+        recovery.save_request_fail(save_request_id=save_request_id, error=_UNEXPECTED_ERROR % type(exc).__name__)
         raise
 
 
 def _retry_or_fail(task, save_request_id: int, error: str, *, transient: bool) -> None:
     if not transient:
-        services.save_request_fail(save_request_id=save_request_id, error=error)
+        recovery.save_request_fail(save_request_id=save_request_id, error=error)
         return
     services.save_request_release(save_request_id=save_request_id, error=error)
     try:
         raise task.retry(countdown=_backoff(task.request.retries))
     except MaxRetriesExceededError:
-        services.save_request_fail(save_request_id=save_request_id, error=error)
+        recovery.save_request_fail(save_request_id=save_request_id, error=error)
 
 
 class EnqueueFailed(Exception):

@@ -15,24 +15,25 @@ from urllib.parse import parse_qs, urlsplit
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.storage import default_storage
 from django.db import DatabaseError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.html import json_script
 from django.views.decorators.csrf import csrf_exempt
 
 from attachments.downloads import version_response
-from attachments.models import Attachment
+from attachments.models import Attachment, Version
 from attachments.permissions import can_view, role_in_space
 from attachments.selectors import attachment_with_role, version_get
-from connector import callbacks, checks, config, editor, formats, jwt_codec, links, services
+from connector import callbacks, checks, config, editor, events, formats, history, jwt_codec, links, services
 from connector.models import SaveRequest
 from connector.tasks import EnqueueFailed, enqueue_save
 
 logger = logging.getLogger(__name__)
 
 # Scripts that answer editor events, loaded after editor.js (static/connector/editor.js explains the contract).
-EDITOR_SCRIPTS: list[str] = []
+EDITOR_SCRIPTS: list[str] = ["connector/presence.js", "connector/history.js", "connector/events.js"]
 
 
 def _json_error(message: str, status: int, *, error: int = 1) -> JsonResponse:
@@ -77,7 +78,14 @@ def editor_page(request: HttpRequest, attachment_id: int) -> HttpResponse:
     decision = editor.decide_mode(
         attachment=attachment, role=role, cfg=cfg, wants_view=request.GET.get("mode") == "view"
     )
-    doc_config = editor.build_config(request, attachment=attachment, user=request.user, mode=decision.mode, cfg=cfg)
+    doc_config = editor.build_config(
+        request,
+        attachment=attachment,
+        user=request.user,
+        mode=decision.mode,
+        cfg=cfg,
+        action_link=events.action_link_from_query(request.GET.get("action")),
+    )
     response = render(
         request,
         "connector/editor.html",
@@ -222,4 +230,33 @@ def check_file(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="check.docx"'
     response["Cache-Control"] = "no-store"
+    return response
+
+
+@csrf_exempt
+@_always_json
+def changes(request: HttpRequest, version_id: int) -> HttpResponse:
+    """The changes zip the editor left with a version (``setHistoryData.changesUrl``), checked like ``download``."""
+    if request.method not in {"GET", "HEAD"}:
+        return _json_error("method not allowed", 405)
+    cfg = config.current()
+    try:
+        claims = links.read_token(request.GET.get("token"), history.CHANGES_PURPOSE, max_age=cfg.download_token_ttl)
+    except links.BadLink as exc:
+        return _json_error(str(exc), 403)
+    if claims.get("n") != version_id:
+        return _json_error("the link is for another version", 403)
+    if cfg.jwt_enabled and not _ds_token_matches(request, cfg):
+        return _json_error("the Document Server token is missing or does not match this link", 403)
+    version = Version.objects.select_related("attachment__space", "edit_info").filter(pk=version_id).first()
+    user = _link_user(claims.get("u"))
+    if version is None or user is None or not can_view(role_in_space(user, version.attachment.space)):
+        return _json_error("no such file", 404)
+    info = getattr(version, "edit_info", None)
+    if info is None or not info.changes_file:
+        return _json_error("this version has no changes file", 404)
+    response = FileResponse(default_storage.open(info.changes_file.name, "rb"), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="changes.zip"'
+    response["Cache-Control"] = "private, no-cache"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -63,6 +63,9 @@ def _commands(host: str, port: str) -> dict[str, list[str]]:
             "--loglevel=INFO",
             "--concurrency=1",
             "--pool=solo",
+            # Embedded beat (the periodic save sweep): fine for one development worker. Production runs
+            # exactly one separate `celery -A config beat` instead (README).
+            "--beat",
         ],
     }
 

@@ -59,6 +59,13 @@
     getJson: function (path) { return request("GET", path); },
     postJson: function (path, body) { return request("POST", path, body || {}); },
     showAlert: showAlert,
+    // A renamed file: the tab title follows, and later unsaved-changes marks keep the new name.
+    setTitle: function (title) {
+      // A function replacement: "$&" in a file name must stay literal.
+      baseTitle = baseTitle.replace(shell.dataset.title, function () { return title; });
+      shell.dataset.title = title;
+      document.title = baseTitle;
+    },
     editor: function () { return window.docEditor; }
   };
 
@@ -117,9 +124,11 @@
     document.head.appendChild(script);
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
+  // A deferred script runs with readyState already "interactive" but before DOMContentLoaded, and before the
+  // feature scripts after it: starting now would leave their handlers out.
+  if (document.readyState === "complete") {
     start();
+  } else {
+    document.addEventListener("DOMContentLoaded", start);
   }
 })();

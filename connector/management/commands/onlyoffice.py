@@ -7,6 +7,12 @@ to its ONLYOFFICE_* variable) and prints the effective settings and where each o
 
 ``onlyoffice check [--app-url URL]`` runs the connection check (connector/checks.py), prints each step as
 PASS, FAIL or SKIP, and exits non-zero when any step fails.
+
+``onlyoffice cleanup [--dry-run]`` lists the stored files under ``spaces/`` that no row points at and are
+older than a day (connector/sweep.py), and deletes them unless ``--dry-run``.
+
+``onlyoffice recover [--dry-run]`` stores the Document Server's forgotten files (saves whose callback failed)
+whose keys this app issued as recovered versions, then deletes them from the DS (connector/recovery.py).
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from connector import checks, config
+from connector import checks, config, recovery, sweep
+from connector.docserver import DocServerError
 
 # Command-line option -> settings field.
 SETTINGS_OPTIONS = {
@@ -59,12 +66,44 @@ class Command(BaseCommand):
             help="This application's address as browsers see it (for the mixed-content step); "
             "the Document Server itself reaches the connector URL.",
         )
+        cleanup = subcommands.add_parser("cleanup", help="Delete stored files no version points at (older than a day).")
+        cleanup.add_argument("--dry-run", action="store_true", help="Only list the files that would be deleted.")
+        recover = subcommands.add_parser(
+            "recover", help="Store the Document Server's forgotten files of our documents as recovered versions."
+        )
+        recover.add_argument("--dry-run", action="store_true", help="Only list what would be stored.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["subcommand"] == "settings":
+        if options["subcommand"] == "cleanup":
+            self._cleanup(dry_run=options["dry_run"])
+        elif options["subcommand"] == "settings":
             self._settings(options)
         elif options["subcommand"] == "check":
             self._check(options.get("app_url"))
+        elif options["subcommand"] == "recover":
+            self._recover(dry_run=options["dry_run"])
+
+    def _recover(self, *, dry_run: bool) -> None:
+        if not config.current().configured:
+            raise CommandError(_("The Document Server URL is not set."))
+        try:
+            results = recovery.forgotten_recover(dry_run=dry_run)
+        except DocServerError as exc:
+            raise CommandError(exc.message) from exc
+        if not results:
+            self.stdout.write(_("The Document Server keeps no forgotten files."))
+        for result in results:
+            self.stdout.write(_recover_line(result))
+        failed = sum(1 for result in results if result.outcome == "failed")
+        if failed:
+            raise CommandError(_("%(failed)d forgotten files could not be stored.") % {"failed": failed})
+
+    def _cleanup(self, *, dry_run: bool) -> None:
+        names = sweep.orphan_files_sweep(dry_run=dry_run)
+        for name in names:
+            self.stdout.write(name)
+        message = _("%(count)s orphan files would be deleted.") if dry_run else _("%(count)s orphan files deleted.")
+        self.stdout.write(self.style.SUCCESS(message % {"count": len(names)}))
 
     def _settings(self, options: dict[str, Any]) -> None:
         changes = {field: options[option] for option, field in SETTINGS_OPTIONS.items() if options[option] is not None}
@@ -135,3 +174,21 @@ def _source_label(source: config.Source) -> str:
 def _format_errors(exc: ValidationError) -> str:
     lines = [f"{OPTION_FLAGS.get(field, field)}: {' '.join(messages)}" for field, messages in exc.message_dict.items()]
     return _("Nothing was changed.") + "\n" + "\n".join(lines)
+
+
+def _recover_line(result: recovery.RecoverResult) -> str:
+    values = {
+        "key": result.key,
+        "attachment": result.attachment_id,
+        "number": result.version_number,
+        "message": result.message,
+    }
+    if result.outcome == "stored":
+        return _("%(key)s: stored as version %(number)s of attachment %(attachment)s; deleted from the DS") % values
+    if result.outcome == "already":
+        return _("%(key)s: already stored in attachment %(attachment)s; the DS copy is not needed") % values
+    if result.outcome == "would-store":
+        return _("%(key)s: would be stored as a new version of attachment %(attachment)s") % values
+    if result.outcome == "foreign":
+        return _("%(key)s: not a key this application issued; left alone") % values
+    return _("%(key)s: FAILED for attachment %(attachment)s: %(message)s") % values

@@ -1,0 +1,144 @@
+"""JSON endpoints the editor page calls when the editor raises save-as, rename, insert-image and mention events.
+
+Paths are under ``/onlyoffice/editor/<attachment_id>/``. Not logged in → 401, not a member of the file's space →
+404 (its existence is not revealed), a member without the needed role → 403. POSTs need the CSRF token, which
+``OnlyofficeEditorPage.postJson`` sends.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from attachments.models import Attachment, Role
+from attachments.permissions import can_edit, can_view
+from attachments.selectors import attachment_with_role
+from connector import config, events
+
+MAX_BODY = 64 * 1024
+Handler = Callable[..., HttpResponse]
+
+
+def _error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": 1, "message": message}, status=status)
+
+
+def _for_file(needs: Callable[[Role | None], bool]) -> Callable[[Handler], Handler]:
+    """Load the attachment for the user, answering JSON errors (the page's script reads ``message``)."""
+
+    def decorate(view: Handler) -> Handler:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, attachment_id: int, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return _error(_("Sign in again to go on."), 401)
+            found = attachment_with_role(request.user, attachment_id)
+            if found is None:
+                return _error(_("No such file."), 404)
+            attachment, role = found
+            if not needs(role):
+                return _error(_("You do not have permission to do this."), 403)
+            try:
+                return view(request, attachment, role, **kwargs)
+            except events.EventError as exc:
+                return _error(exc.message, exc.status)
+
+        return wrapper
+
+    return decorate
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    if len(request.body) > MAX_BODY:
+        raise events.EventError(_("The request is too large."), 413)
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError as exc:
+        raise events.EventError(_("The request is not valid JSON.")) from exc
+    if not isinstance(data, dict):
+        raise events.EventError(_("The request is not valid JSON."))
+    return data
+
+
+def _may_copy(role: Role | None) -> bool:
+    # A copy is a download: when the admin hides downloads, only editors may copy a file elsewhere.
+    return can_edit(role) or (can_view(role) and not config.current().block_download)
+
+
+@require_GET
+@_for_file(_may_copy)
+def spaces(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
+    """The spaces the user may save a copy into; the file's own space first when it is one of them."""
+    found = list(events.editable_spaces(request.user).order_by("name", "id").values("id", "name"))
+    found.sort(key=lambda space: space["id"] != attachment.space_id)
+    return JsonResponse({"current": attachment.space_id, "spaces": found})
+
+
+@require_POST
+@_for_file(_may_copy)
+def save_as(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
+    data = _body(request)
+    copy = events.save_as(
+        attachment=attachment,
+        user=request.user,
+        url=data.get("url"),
+        title=data.get("title"),
+        file_type=data.get("fileType"),
+        space_id=data.get("space_id"),
+        cfg=config.current(),
+    )
+    return JsonResponse({"attachment_id": copy.pk, "title": copy.title, "url": events.copy_url(copy)}, status=201)
+
+
+@require_POST
+@_for_file(can_edit)
+def rename(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
+    title = events.rename(attachment=attachment, user=request.user, title=_body(request).get("title"))
+    return JsonResponse({"title": title})
+
+
+@require_GET
+@_for_file(can_edit)
+def images(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
+    found = events.images_in_space(attachment)
+    return JsonResponse({"images": [{"id": image.pk, "title": image.title} for image in found]})
+
+
+@require_GET
+@_for_file(can_edit)
+def image(request: HttpRequest, attachment: Attachment, role: Role, image_id: int) -> HttpResponse:
+    result = events.insert_image(
+        request,
+        attachment=attachment,
+        image_id=image_id,
+        user=request.user,
+        c=request.GET.get("c"),
+        cfg=config.current(),
+    )
+    return JsonResponse(result)
+
+
+@require_GET
+@_for_file(can_edit)
+def users(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
+    return JsonResponse(events.mention_users(attachment, request.GET.get("c")))
+
+
+@require_POST
+@_for_file(can_edit)
+def notify(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
+    data = _body(request)
+    sent = events.notify(
+        request,
+        attachment=attachment,
+        sender=request.user,
+        emails=data.get("emails"),
+        message=data.get("message"),
+        action_link=data.get("actionLink"),
+    )
+    return JsonResponse({"sent": sent})

@@ -1,0 +1,31 @@
+"""Who else is editing, for the editor page's presence bar (static/connector/presence.js)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_safe
+
+from attachments.selectors import attachment_with_role
+from connector import actions
+from connector.models import EditorIdentity, SaveRequest
+
+
+@login_required
+@require_safe
+def presence(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """``{editors: [names], saving, version}`` for anyone who may view the file; never the user themself."""
+    found = attachment_with_role(request.user, attachment_id)
+    if found is None:
+        return JsonResponse({"message": "not found"}, status=404)
+    attachment, _role = found
+    own_uid = EditorIdentity.objects.filter(user=request.user).values_list("uid", flat=True).first()
+    # Excluded by uid, not name: two people may share a name, and the user may have other tabs open.
+    uids = [uid for uid in actions.editor_uids([attachment.pk]).get(attachment.pk, []) if uid != own_uid]
+    names = actions.editor_names({attachment.pk: uids}).get(attachment.pk, [])
+    saving = SaveRequest.objects.filter(
+        attachment=attachment, state__in=[SaveRequest.State.PENDING, SaveRequest.State.SAVING]
+    ).exists()
+    response = JsonResponse({"editors": names, "saving": saving, "version": attachment.current_version})
+    response["Cache-Control"] = "no-store"
+    return response

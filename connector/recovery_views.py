@@ -1,0 +1,48 @@
+"""The Retry button of a failed save (connector.recovery). Members without the editor role get 403,
+everyone else outside the space 404, as on the attachment pages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from attachments.permissions import can_edit
+from attachments.selectors import attachment_with_role
+from connector import recovery
+from connector.models import SaveRequest
+from connector.session_views import _back
+from connector.tasks import EnqueueFailed, enqueue_save
+
+
+@login_required
+@require_POST
+def save_retry(request: HttpRequest, save_request_id: int) -> HttpResponse:
+    save_request = get_object_or_404(SaveRequest, pk=save_request_id)
+    found = attachment_with_role(request.user, save_request.attachment_id)
+    if found is None:
+        raise Http404
+    attachment, role = found
+    if not can_edit(role):
+        raise PermissionDenied
+    try:
+        recovery.save_request_retry(save_request=save_request)
+    except recovery.RetryRefused:
+        messages.info(request, _("This save is already being stored, or was stored; nothing to retry."))
+        return redirect(_back(request, attachment))
+    try:
+        enqueue_save(save_request.pk)
+    except EnqueueFailed:
+        recovery.retry_undo(save_request=save_request, error=_("The task queue did not take the retry."))
+        messages.error(request, _("The retry could not be queued; try again in a moment."))
+    else:
+        messages.success(
+            request,
+            _("Storing the edits to “%(title)s” again; the new version appears in the history once it is saved.")
+            % {"title": attachment.title},
+        )
+    return redirect(_back(request, attachment))

@@ -1,0 +1,158 @@
+"""Recovery sweeps: saves stuck by a lost broker message or a dead worker, and files no row points at.
+
+The save request table is the outbox (connector/services.py): whatever happens to the broker or a worker, the
+request stays in the database. ``sweep_stuck_saves`` sends the stuck ones again; the worker's claim
+(pending → saving, a conditional update) keeps each save to one version however often it is sent.
+It runs every minute under Celery beat (``CELERY_BEAT_SCHEDULE``) and once whenever a worker starts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from celery import shared_task
+from celery.signals import worker_ready
+from django.apps import apps
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import models
+from django.utils import timezone
+
+from connector import tasks
+from connector.models import ConversionJob, SaveRequest
+
+logger = logging.getLogger(__name__)
+
+# A worker killed while saving cannot release its claim; after the hard time limit it is surely gone.
+SAVING_MARGIN = timedelta(seconds=60)
+# Files younger than this may belong to a save that has not committed its row yet.
+ORPHAN_MIN_AGE = timedelta(days=1)
+STORAGE_ROOT = "spaces"
+# Requests handled per sweep and kind; the next minute takes the rest.
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    pending: int = 0  # pending too long (lost message): sent again
+    saving: int = 0  # claimed by a worker that died: reset to pending and sent again
+    not_enqueued: int = 0  # the broker refused; the next sweep tries again
+
+    def as_dict(self) -> dict[str, int]:
+        return {"pending": self.pending, "saving": self.saving, "not_enqueued": self.not_enqueued}
+
+
+def sweep_stuck_saves(*, pending_after: timedelta | None = None, saving_after: timedelta | None = None) -> SweepResult:
+    """Send again the save requests nobody is working on; return how many of each kind.
+
+    Pending longer than ``pending_after`` (default ``CONNECTOR_SWEEP_PENDING_SECONDS``, longer than any retry
+    backoff): the message was lost. Saving since longer than ``saving_after`` (default the hard time limit plus
+    a margin): the worker died. Safe to run from several processes at once: each request is taken by one
+    conditional update, and a duplicate message finds nothing to claim.
+    """
+    now = timezone.now()
+    if pending_after is None:
+        pending_after = timedelta(seconds=settings.CONNECTOR_SWEEP_PENDING_SECONDS)
+    if saving_after is None:
+        saving_after = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + SAVING_MARGIN
+    pending = list(_take_pending(now - pending_after, now))
+    saving = list(_take_abandoned(now - saving_after, now))
+    not_enqueued = sum(not _enqueue(pk) for pk in pending + saving)
+    result = SweepResult(pending=len(pending), saving=len(saving), not_enqueued=not_enqueued)
+    if pending or saving:
+        logger.warning("save sweep: %s", result.as_dict())
+    return result
+
+
+def _take_pending(cutoff: datetime, now: datetime) -> Iterator[int]:
+    stuck = SaveRequest.objects.filter(state=SaveRequest.State.PENDING, updated_at__lt=cutoff)
+    for pk, updated_at in list(stuck.values_list("pk", "updated_at")[:BATCH]):
+        # Touching updated_at claims the resend (one sweeper wins) and starts the clock again.
+        taken = SaveRequest.objects.filter(pk=pk, state=SaveRequest.State.PENDING, updated_at=updated_at).update(
+            updated_at=now
+        )
+        if taken == 1:
+            yield pk
+
+
+def _take_abandoned(cutoff: datetime, now: datetime) -> Iterator[int]:
+    stuck = SaveRequest.objects.filter(state=SaveRequest.State.SAVING, claimed_at__lt=cutoff)
+    for pk, claimed_at in list(stuck.values_list("pk", "claimed_at")[:BATCH]):
+        # Only if still the same claim: a worker that finished or re-claimed it meanwhile keeps it.
+        taken = SaveRequest.objects.filter(pk=pk, state=SaveRequest.State.SAVING, claimed_at=claimed_at).update(
+            state=SaveRequest.State.PENDING,
+            updated_at=now,
+            last_error="the worker stopped while saving; the save was sent again",
+        )
+        if taken == 1:
+            yield pk
+
+
+def _enqueue(save_request_id: int) -> bool:
+    try:
+        tasks.enqueue_save(save_request_id)
+    except tasks.EnqueueFailed:
+        return False
+    return True
+
+
+@shared_task(name="connector.sweep", ignore_result=True)
+def sweep() -> dict[str, int]:
+    """The periodic task (Celery beat, every minute) and the one each worker sends itself when it starts."""
+    return sweep_stuck_saves().as_dict()
+
+
+@worker_ready.connect
+def _sweep_when_a_worker_starts(**_kwargs: object) -> None:
+    # A worker restarting after a crash picks up what the crash left, without waiting for beat.
+    try:
+        sweep.delay()
+    except Exception:
+        logger.exception("could not send the start-up save sweep")
+
+
+def orphan_files(*, min_age: timedelta = ORPHAN_MIN_AGE) -> list[str]:
+    """Files under ``spaces/`` no row points at, older than ``min_age`` (a save in flight writes first)."""
+    referenced = _referenced_names()
+    cutoff = timezone.now() - min_age
+    return [
+        name
+        for name in _walk(STORAGE_ROOT)
+        if name not in referenced and default_storage.get_modified_time(name) < cutoff
+    ]
+
+
+def orphan_files_sweep(*, dry_run: bool = False, min_age: timedelta = ORPHAN_MIN_AGE) -> list[str]:
+    """Delete (unless ``dry_run``) the orphan files and return their names."""
+    names = orphan_files(min_age=min_age)
+    if not dry_run:
+        referenced = _referenced_names()
+        for name in names:
+            # Checked again just before: a row may have claimed the name since the listing.
+            if name not in referenced and default_storage.exists(name):
+                default_storage.delete(name)
+        logger.info("orphan files sweep deleted %s files", len(names))
+    return names
+
+
+def _walk(folder: str) -> Iterator[str]:
+    if not default_storage.exists(folder):
+        return
+    folders, files = default_storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in folders:
+        yield from _walk(f"{folder}/{sub}")
+
+
+def _referenced_names() -> set[str]:
+    """Every stored name a row points at: versions, edit changes, conversion results, any other file field."""
+    names: set[str] = set(ConversionJob.objects.exclude(result_file="").values_list("result_file", flat=True))
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if isinstance(field, models.FileField) and field.concrete:
+                names.update(model._default_manager.exclude(**{field.name: ""}).values_list(field.name, flat=True))
+    return names
