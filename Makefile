@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrations-check venv demo clean
+.PHONY: run test lint format migrations-check messages venv demo clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=python3.11")'
@@ -35,8 +35,24 @@ format: venv
 migrations-check: venv
 	DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py makemigrations --check --dry-run
 
+# Translations (README, "Translations"): extract the strings of the Python code and the Jinja2 pages (babel.cfg;
+# Django's makemessages cannot read Jinja2), merge them into locale/de/LC_MESSAGES/django.po, then compile the
+# .mo Django reads. The .mo is committed, so `make run`, `make test` and the image need no gettext step.
+MESSAGE_KEYWORDS := gettext_lazy ngettext_lazy:1,2 pgettext_lazy:1c,2 npgettext_lazy:1c,2,3 gettext_noop
+messages: venv
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k "$(MESSAGE_KEYWORDS)" --add-location=file --sort-by-file \
+		--project=attachments --no-wrap -o locale/django.pot .
+	$(VENV)/bin/pybabel -q update -i locale/django.pot -d locale -D django -l de --init-missing \
+		--ignore-pot-creation-date --no-wrap
+	$(VENV)/bin/pybabel compile -d locale -D django -l de --statistics
+
 test: lint migrations-check
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# 200 editing sessions over 60 s against gunicorn, Celery, PostgreSQL, Redis and the fake DS (bench/README.md).
+# Needs PostgreSQL and Redis on 127.0.0.1 (or BENCH_POSTGRES_URL / BENCH_REDIS_URL); BENCH_ARGS passes flags.
+bench-load: venv
+	$(PY) -m bench.load $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache tests/artifacts

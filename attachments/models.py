@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -73,11 +74,12 @@ class Attachment(models.Model):
 
 
 class VersionSource(models.TextChoices):
-    UPLOAD = "upload", _("Upload")
-    EDITOR = "editor", _("Editor")
-    FORCESAVE = "forcesave", _("Forcesave")
-    RESTORE = "restore", _("Restore")
-    CONVERSION = "conversion", _("Conversion")
+    # A context of their own: "Editor" here is the ONLYOFFICE editor, not the role, and German needs nouns.
+    UPLOAD = "upload", pgettext_lazy("version source", "Upload")
+    EDITOR = "editor", pgettext_lazy("version source", "Editor")
+    FORCESAVE = "forcesave", pgettext_lazy("version source", "Forcesave")
+    RESTORE = "restore", pgettext_lazy("version source", "Restore")
+    CONVERSION = "conversion", pgettext_lazy("version source", "Conversion")
 
 
 class Version(models.Model):

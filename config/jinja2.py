@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.templatetags.static import static
 from django.urls import reverse
@@ -47,6 +48,7 @@ def environment(**options: Any) -> Environment:
             "get_messages": messages.get_messages,
             "format_lazy": format_lazy,
             "get_current_language": translation.get_language,
+            "available_languages": settings.LANGUAGES,
         }
     )
     env.filters.update({"filesize": filesize, "datetime": datetime_format})

@@ -6,6 +6,7 @@ broker kept in files so that a real worker process runs without any server.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 
@@ -128,6 +129,10 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language switcher (set_language) remembers the choice in this cookie for a year, also across logins.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -145,6 +150,43 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+
+def _s3_storage() -> dict:
+    """Uploaded files in an S3-compatible bucket (django-storages), configured only from the environment."""
+    bucket = env_str("AWS_STORAGE_BUCKET_NAME")
+    if not bucket:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME")
+    addressing = env_str("AWS_S3_ADDRESSING_STYLE", "auto")
+    if addressing not in {"auto", "path", "virtual"}:
+        raise ImproperlyConfigured(f"AWS_S3_ADDRESSING_STYLE={addressing!r} is not one of auto, path, virtual")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL"),
+            "region_name": env_str("AWS_S3_REGION_NAME"),
+            # Unset: boto3 looks further (its own AWS_* variables, an instance role).
+            "access_key": env_str("AWS_S3_ACCESS_KEY_ID"),
+            "secret_key": env_str("AWS_S3_SECRET_ACCESS_KEY"),
+            "addressing_style": addressing,
+            "location": env_str("AWS_LOCATION", ""),
+            # Versions are immutable: a name already taken gets a new one, as on the file system.
+            "file_overwrite": False,
+            "default_acl": None,  # private objects; every file goes through our permission checks
+            "querystring_auth": True,
+            "custom_domain": None,  # a public domain would bypass the signed, expiring URLs
+            "signature_version": "s3v4",
+        },
+    }
+
+
+# `filesystem` (default) keeps files under DATA_DIR/media; `s3` (or just a bucket name) uses object storage.
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", "s3" if env_str("AWS_STORAGE_BUCKET_NAME") else "filesystem")
+if STORAGE_BACKEND == "s3":
+    STORAGES["default"] = _s3_storage()
+elif STORAGE_BACKEND != "filesystem":
+    raise ImproperlyConfigured(f"STORAGE_BACKEND={STORAGE_BACKEND!r} is not one of filesystem, s3")
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 # Largest file a user may upload, in bytes (default 100 MB). Bigger uploads are refused with a clear error.
@@ -217,7 +259,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+# Never redirected to https: the Document Server's server-to-server calls on the internal network (Docker:
+# http://web:8000) and the probes, which do not come through the TLS proxy.
+SECURE_REDIRECT_EXEMPT = [r"^onlyoffice/(download|callback|check-file|changes)/", r"^(healthz|readyz|metrics)$"]
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 # Opt-in: preloading is hard to undo, so a deployment asks for it (check --deploy warns until it does).
@@ -226,11 +272,18 @@ if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 
+# `json`: one JSON object per line (config/logging.py), for log collectors; `plain` for people.
+LOG_FORMAT = env_str("DJANGO_LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT={LOG_FORMAT!r} is not one of plain, json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},
@@ -238,3 +291,17 @@ LOGGING = {
         "urllib3": {"level": "INFO"},
     },
 }
+
+# Prometheus metrics at /metrics (connector/metrics.py): off unless enabled. When enabled, restrict them to
+# addresses (IPs or networks) and/or basic auth; with neither, anyone who reaches /metrics may read them.
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {_network!r} is not an IP address or network") from _exc
+METRICS_BASIC_AUTH_USER = env_str("METRICS_BASIC_AUTH_USER")
+METRICS_BASIC_AUTH_PASSWORD = env_str("METRICS_BASIC_AUTH_PASSWORD")
+if bool(METRICS_BASIC_AUTH_USER) != bool(METRICS_BASIC_AUTH_PASSWORD):
+    raise ImproperlyConfigured("set both METRICS_BASIC_AUTH_USER and METRICS_BASIC_AUTH_PASSWORD, or neither")

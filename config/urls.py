@@ -2,11 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views
+from connector import metrics
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("config.accounts_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switcher
     path("api/", include("config.api_urls")),
     path("onlyoffice/", include("connector.urls")),
     path("", include("attachments.urls")),

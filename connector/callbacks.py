@@ -159,7 +159,9 @@ def callback_from_fields(fields: dict[str, Any]) -> Callback:
     if history is not None and not isinstance(history, dict):
         raise CallbackRejected("the callback field 'history' must be an object")
     forcesave_type = fields.get("forcesavetype")
-    if forcesave_type is not None and (isinstance(forcesave_type, bool) or forcesave_type not in {0, 1, 2, 3}):
+    if forcesave_type is not None and (
+        isinstance(forcesave_type, bool) or not isinstance(forcesave_type, int) or forcesave_type not in {0, 1, 2, 3}
+    ):
         raise CallbackRejected("the callback field 'forcesavetype' is unknown")
     if status in {2, 6} and not strings["url"]:
         raise CallbackRejected("a save callback must carry the file url")

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from attachments.models import Attachment, Role
 from attachments.permissions import can_edit
@@ -29,7 +30,7 @@ _REGIONS = {"en": "en-US", "de": "de-DE"}
 @dataclass(frozen=True)
 class EditorDecision:
     mode: str  # "edit" or "view"
-    reason: str = ""  # why editing is not offered, for the page
+    reason: str = ""  # why editing is not offered: English, translated by the page (editor.html)
 
 
 def connector_base(request: HttpRequest, cfg: DocServerConfig) -> str:
@@ -42,11 +43,13 @@ def decide_mode(*, attachment: Attachment, role: Role, cfg: DocServerConfig, wan
     if wants_view:
         return EditorDecision("view")
     if not can_edit(role):
-        return EditorDecision("view", "You can view this file; editing needs the editor role in the space.")
+        return EditorDecision(
+            "view", gettext_noop("You can view this file; editing needs the editor role in the space.")
+        )
     if not formats.can_edit_in_place(extension, cfg.lossy_edit):
-        return EditorDecision("view", "This file type can be viewed but not edited in ONLYOFFICE.")
+        return EditorDecision("view", gettext_noop("This file type can be viewed but not edited in ONLYOFFICE."))
     if attachment.size > cfg.max_edit_size:
-        return EditorDecision("view", "This file is larger than the editing size limit.")
+        return EditorDecision("view", gettext_noop("This file is larger than the editing size limit."))
     return EditorDecision("edit")
 
 

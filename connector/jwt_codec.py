@@ -54,7 +54,8 @@ def decode(token: str, secret: str, *, leeway: int = 60) -> dict[str, Any]:
         raise InvalidToken(_("The token's signature does not match the secret.")) from exc
     except jwt.ImmatureSignatureError as exc:
         raise InvalidToken(_("The token is not valid yet; check that the clocks agree.")) from exc
-    except jwt.InvalidTokenError as exc:
+    except (jwt.InvalidTokenError, UnicodeError) as exc:
+        # PyJWT encodes a str token to UTF-8 first: a lone surrogate fails there, before any of its own checks.
         raise InvalidToken(_("The token is malformed.")) from exc
     if not isinstance(claims, dict):
         raise InvalidToken(_("The token is malformed."))

@@ -24,7 +24,7 @@ from attachments import services
 from attachments.models import Attachment, Role, Space
 
 # The `celery_worker_process` fixture: real worker processes that share this test's database, files and cache.
-pytest_plugins = ["tests.support.workers", "tests.support.browser", "tests.fakeds.fixtures"]
+pytest_plugins = ["tests.support.workers", "tests.support.browser", "tests.support.canary", "tests.fakeds.fixtures"]
 
 User = get_user_model()
 PASSWORD = "correct horse battery staple"

@@ -9,10 +9,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import http.server
 import json
 import re
-import threading
 import time
 from urllib.parse import urlsplit
 
@@ -26,40 +24,6 @@ from connector import config, keys
 from connector.models import CallbackEvent, DocumentKey, SaveRequest
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Canary:
-    """A server nothing should ever reach: every request it gets is recorded."""
-
-    def __init__(self) -> None:
-        hits = self.hits = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                hits.append(self.path)
-                self.send_response(200)
-                self.send_header("Content-Length", "6")
-                self.end_headers()
-                self.wfile.write(b"stolen")
-
-            def log_message(self, *args: object) -> None:
-                return None
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def canary_server():
-    canary = Canary()
-    yield canary
-    canary.stop()
 
 
 @pytest.fixture
@@ -296,10 +260,10 @@ def test_it_refuses_body_fields_that_differ_from_the_token(setup) -> None:
         "gopher://127.0.0.1:{canary}/_x",
     ],
 )
-def test_it_never_fetches_a_save_url_outside_the_document_server(setup, canary_server, hostile_url) -> None:
+def test_it_never_fetches_a_save_url_outside_the_document_server(setup, canary, hostile_url) -> None:
     personas, attachment, fake_ds = setup
     cfg = editor_config(personas, attachment)
-    url = hostile_url.format(port=urlsplit(fake_ds.url).port, canary=canary_server.port)
+    url = hostile_url.format(port=urlsplit(fake_ds.url).port, canary=canary.port)
     fields = {
         "key": cfg["document"]["key"],
         "status": 2,
@@ -311,17 +275,17 @@ def test_it_never_fetches_a_save_url_outside_the_document_server(setup, canary_s
     status, _body = fake_ds.send_callback(cfg["editorConfig"]["callbackUrl"], fields)
     # Recorded (the DS must not retry forever), but never fetched and never stored.
     assert status == 200
-    assert canary_server.hits == []
+    assert canary.hits == []
     request = SaveRequest.objects.get(attachment=attachment)
     assert request.state == SaveRequest.State.FAILED
     assert Attachment.objects.get(pk=attachment.pk).current_version == 1
 
 
-def test_it_does_not_follow_a_redirect_from_the_save_url(setup, canary_server) -> None:
+def test_it_does_not_follow_a_redirect_from_the_save_url(setup, canary) -> None:
     personas, attachment, fake_ds = setup
     cfg = editor_config(personas, attachment)
     blob_url = put_blob(fake_ds, cfg["document"]["key"], b"never", "docx")
-    fake_ds.redirect_to(f"http://127.0.0.1:{canary_server.port}/stolen")
+    fake_ds.redirect_to(f"http://127.0.0.1:{canary.port}/stolen")
     fields = {
         "key": cfg["document"]["key"],
         "status": 2,
@@ -331,7 +295,7 @@ def test_it_does_not_follow_a_redirect_from_the_save_url(setup, canary_server) -
         "filetype": "docx",
     }
     assert fake_ds.send_callback(cfg["editorConfig"]["callbackUrl"], fields)[0] == 200
-    assert canary_server.hits == []
+    assert canary.hits == []
     assert SaveRequest.objects.get(attachment=attachment).state == SaveRequest.State.FAILED
     assert Attachment.objects.get(pk=attachment.pk).current_version == 1
 

@@ -7,11 +7,8 @@ The browser tests raise the events from the fake editor frame, as the real edito
 
 from __future__ import annotations
 
-import http.server
 import json
 import re
-import threading
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
@@ -27,39 +24,6 @@ from tests.support.workers import poll_until
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PNG = b"\x89PNG\r\n\x1a\n fake image bytes"
-
-
-class Canary:
-    """A server nothing should ever reach: every request it gets is recorded."""
-
-    def __init__(self) -> None:
-        hits = self.hits = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                hits.append(self.path)
-                self.send_response(200)
-                self.send_header("Content-Length", "6")
-                self.end_headers()
-                self.wfile.write(b"stolen")
-
-            def log_message(self, *args: object) -> None:
-                return None
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def canary() -> Iterator[Canary]:
-    server = Canary()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

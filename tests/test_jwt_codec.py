@@ -135,3 +135,8 @@ def test_it_signs_a_request_in_the_body_and_in_the_header() -> None:
     assert {key: body_claims[key] for key in body} == body
     assert header_claims["payload"] == body
     assert "token" not in body  # the caller's dict is left alone
+
+
+def test_it_calls_a_token_with_a_lone_surrogate_malformed() -> None:
+    with pytest.raises(jwt_codec.InvalidToken):
+        jwt_codec.decode("\ud800", "a-secret-long-enough-for-hmac-sha256-keys")

@@ -275,6 +275,8 @@ CASES: list[tuple[str, Callable[[Ctx], Hostile]]] = [
     ("a url that is an object", lambda c: _signed(c, _fields(c, url={"href": c.fields["url"]}))),
     ("a url with a NUL byte", lambda c: _signed(c, _fields(c, url=c.fields["url"] + "\x00"))),
     ("an unknown forcesave type", lambda c: _signed(c, _fields(c, forcesavetype=9))),
+    ("a forcesave type that is a list", lambda c: _signed(c, _fields(c, forcesavetype=[0]))),
+    ("a forcesave type that is an object", lambda c: _signed(c, _fields(c, forcesavetype={"type": 0}))),
     ("a history that is a list", lambda c: _signed(c, _fields(c, history=[1]))),
 ]
 

@@ -1,0 +1,157 @@
+"""The fake Document Server in a process of its own, driven over a small JSON control API (benchmarks only).
+
+``python -m bench.fakeds_server`` starts tests.fakeds.FakeDocServer with a fresh secret plus a control server,
+prints one JSON line ``{"url": ..., "secret": ..., "control": ...}`` and serves until stdin closes or a signal
+arrives: the parent keeps stdin open, so the fake never outlives it. Running it apart keeps the load
+generator's threads (and their GIL) from slowing the fake down, and the callback latency it measures.
+
+Control API (POST, JSON in and out): /open {config}, /edit {key, user, text}, /forcesave {key, user},
+/close {key, user}, /probe {url}. Callback answers carry the fake's record plus the seconds it took.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import signal
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import requests
+
+from tests.fakeds import FakeDocServer, FakeDsError, KeyClosedForEditing
+from tests.fakeds.callbacks import CallbackRecord
+from tests.fakeds.editor import EditorSession
+
+
+class ControlServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # Hundreds of simulated browsers connect at once; the default backlog of 5 would add SYN retries (1 s).
+    request_queue_size = 512
+
+
+_last = threading.local()  # the callback the current handler thread caused, with its delivery time
+
+
+def _record(fake: FakeDocServer) -> dict[str, Any] | None:
+    record: CallbackRecord | None = getattr(_last, "record", None)
+    _last.record = None
+    if record is None:
+        return None
+    saved_sha256 = None
+    if record.status in (2, 6) and record.fields.get("url"):
+        # What the integrator must end up storing: the exact bytes behind the link it was given.
+        saved_sha256 = hashlib.sha256(fake.blob(record.fields["url"]).data).hexdigest()
+    return {
+        "status": record.status,
+        "succeeded": record.succeeded,
+        "http_status": record.http_status,
+        "response": record.response if record.http_status is not None else record.transport_error,
+        "attempts": record.attempts,
+        "notmodified": record.fields.get("notmodified"),
+        "saved_sha256": saved_sha256,
+        "seconds": _last.seconds,
+    }
+
+
+def _session(fake: FakeDocServer, key: str) -> EditorSession:
+    session = fake.session(key)
+    if session is None:
+        raise FakeDsError(f"no session for key {key}")
+    return session
+
+
+def _probe(url: str) -> dict[str, Any]:
+    # The same client as the fake's callbacks (a new requests connection per call), so the floor is comparable.
+    started = time.perf_counter()
+    response = requests.get(url, timeout=30, allow_redirects=False)
+    return {"http_status": response.status_code, "seconds": time.perf_counter() - started}
+
+
+def dispatch(fake: FakeDocServer, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    _last.record = None
+    if path == "/open":
+        try:
+            session = fake.open(body["config"])
+        except KeyClosedForEditing as error:
+            return {"closed": str(error)}
+        return {"key": session.key, "callback": _record(fake)}
+    if path == "/edit":
+        _session(fake, body["key"]).edit(body["user"], body["text"].encode())
+        return {}
+    if path == "/forcesave":
+        session = _session(fake, body["key"])
+        try:
+            session.forcesave(body["user"])
+        except FakeDsError as error:  # another editor's forcesave took the changes first: nothing to save
+            return {"skipped": str(error)}
+        return {"callback": _record(fake)}
+    if path == "/close":
+        _session(fake, body["key"]).close(body["user"])  # viewers and a non-editor cause no callback
+        return {"callback": _record(fake)}
+    if path == "/probe":
+        return _probe(body["url"])
+    raise LookupError(path)
+
+
+def handler_for(fake: FakeDocServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: the load generator reports."""
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                reply, status = dispatch(fake, self.path, json.loads(self.rfile.read(length) or b"{}")), 200
+            except LookupError as error:
+                reply, status = {"error": f"unknown: {error}"}, 404
+            except Exception as error:
+                reply, status = {"error": f"{type(error).__name__}: {error}"}, 500
+            data = json.dumps(reply).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
+
+
+def _time_callbacks(fake: FakeDocServer) -> None:
+    """Remember, per handler thread, the callback an action caused and how long its delivery took."""
+    deliver = fake.deliver_callback
+
+    def timed(callback_url: str, fields: Any, *, retry: bool) -> CallbackRecord:
+        started = time.perf_counter()
+        record = deliver(callback_url, fields, retry=retry)
+        _last.record, _last.seconds = record, time.perf_counter() - started
+        return record
+
+    fake.deliver_callback = timed  # type: ignore[method-assign]
+
+
+def main() -> int:
+    fake = FakeDocServer(secret=secrets.token_urlsafe(48), download_retry_delay=0.2, callback_timeout=30)
+    _time_callbacks(fake)
+    fake.start()
+    control = ControlServer(("127.0.0.1", 0), handler_for(fake))
+    threading.Thread(target=control.serve_forever, name="control", daemon=True).start()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    # stdin closing means the parent is gone, however it ended.
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), name="stdin", daemon=True).start()
+    host, port = control.server_address[:2]
+    print(json.dumps({"url": fake.url, "secret": fake.secret, "control": f"http://{host}:{port}"}), flush=True)
+    stop.wait()
+    control.shutdown()
+    fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
