@@ -43,7 +43,7 @@ messages: venv
 	$(VENV)/bin/pybabel -q extract -F babel.cfg -k "$(MESSAGE_KEYWORDS)" --add-location=file --sort-by-file \
 		--project=attachments --no-wrap -o locale/django.pot .
 	$(VENV)/bin/pybabel -q update -i locale/django.pot -d locale -D django -l de --init-missing \
-		--ignore-pot-creation-date --no-wrap
+		--ignore-pot-creation-date --ignore-obsolete --no-wrap
 	$(VENV)/bin/pybabel compile -d locale -D django -l de --statistics
 
 test: lint migrations-check

@@ -15,9 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from attachments.permissions import can_edit, can_view, role_in_space
-from attachments.selectors import attachment_with_role
 from attachments.storage import content_type_for
-from connector import config, conversion, editor
+from connector import access, config, conversion, editor
 from connector.models import ConversionJob
 from connector.tasks import enqueue_conversion
 
@@ -48,10 +47,7 @@ class ConvertForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def convert_page(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    found = attachment_with_role(request.user, attachment_id)
-    if found is None:
-        raise Http404
-    attachment, role = found
+    attachment, role = access.file_for_page(request.user, attachment_id)
     cfg = config.current()
     context: dict[str, Any] = {"attachment": attachment, "space": attachment.space}
     if not cfg.configured:

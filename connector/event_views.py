@@ -7,62 +7,14 @@ Paths are under ``/onlyoffice/editor/<attachment_id>/``. Not logged in → 401, 
 
 from __future__ import annotations
 
-import functools
-import json
-from collections.abc import Callable
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from attachments.models import Attachment, Role
 from attachments.permissions import can_edit, can_view
-from attachments.selectors import attachment_with_role
-from connector import config, events
+from connector import access, config, events
 
 MAX_BODY = 64 * 1024
-Handler = Callable[..., HttpResponse]
-
-
-def _error(message: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": 1, "message": message}, status=status)
-
-
-def _for_file(needs: Callable[[Role | None], bool]) -> Callable[[Handler], Handler]:
-    """Load the attachment for the user, answering JSON errors (the page's script reads ``message``)."""
-
-    def decorate(view: Handler) -> Handler:
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, attachment_id: int, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
-                return _error(_("Sign in again to go on."), 401)
-            found = attachment_with_role(request.user, attachment_id)
-            if found is None:
-                return _error(_("No such file."), 404)
-            attachment, role = found
-            if not needs(role):
-                return _error(_("You do not have permission to do this."), 403)
-            try:
-                return view(request, attachment, role, **kwargs)
-            except events.EventError as exc:
-                return _error(exc.message, exc.status)
-
-        return wrapper
-
-    return decorate
-
-
-def _body(request: HttpRequest) -> dict[str, Any]:
-    if len(request.body) > MAX_BODY:
-        raise events.EventError(_("The request is too large."), 413)
-    try:
-        data = json.loads(request.body or b"{}")
-    except ValueError as exc:
-        raise events.EventError(_("The request is not valid JSON.")) from exc
-    if not isinstance(data, dict):
-        raise events.EventError(_("The request is not valid JSON."))
-    return data
 
 
 def _may_copy(role: Role | None) -> bool:
@@ -71,7 +23,7 @@ def _may_copy(role: Role | None) -> bool:
 
 
 @require_GET
-@_for_file(_may_copy)
+@access.for_file(_may_copy)
 def spaces(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     """The spaces the user may save a copy into; the file's own space first when it is one of them."""
     found = list(events.editable_spaces(request.user).order_by("name", "id").values("id", "name"))
@@ -80,9 +32,9 @@ def spaces(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResp
 
 
 @require_POST
-@_for_file(_may_copy)
+@access.for_file(_may_copy)
 def save_as(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
-    data = _body(request)
+    data = access.json_body(request, max_size=MAX_BODY)
     copy = events.save_as(
         attachment=attachment,
         user=request.user,
@@ -96,21 +48,23 @@ def save_as(request: HttpRequest, attachment: Attachment, role: Role) -> HttpRes
 
 
 @require_POST
-@_for_file(can_edit)
+@access.for_file(can_edit)
 def rename(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
-    title = events.rename(attachment=attachment, user=request.user, title=_body(request).get("title"))
+    title = events.rename(
+        attachment=attachment, user=request.user, title=access.json_body(request, max_size=MAX_BODY).get("title")
+    )
     return JsonResponse({"title": title})
 
 
 @require_GET
-@_for_file(can_edit)
+@access.for_file(can_edit)
 def images(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     found = events.images_in_space(attachment)
     return JsonResponse({"images": [{"id": image.pk, "title": image.title} for image in found]})
 
 
 @require_GET
-@_for_file(can_edit)
+@access.for_file(can_edit)
 def image(request: HttpRequest, attachment: Attachment, role: Role, image_id: int) -> HttpResponse:
     result = events.insert_image(
         request,
@@ -124,15 +78,15 @@ def image(request: HttpRequest, attachment: Attachment, role: Role, image_id: in
 
 
 @require_GET
-@_for_file(can_edit)
+@access.for_file(can_edit)
 def users(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     return JsonResponse(events.mention_users(attachment, request.GET.get("c")))
 
 
 @require_POST
-@_for_file(can_edit)
+@access.for_file(can_edit)
 def notify(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
-    data = _body(request)
+    data = access.json_body(request, max_size=MAX_BODY)
     sent = events.notify(
         request,
         attachment=attachment,

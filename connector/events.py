@@ -32,6 +32,7 @@ from attachments.selectors import free_title
 from attachments.services import attachment_create, attachment_rename
 from attachments.storage import FileTooLarge
 from connector import docserver, editor, formats, jwt_codec
+from connector.access import Refused
 from connector.config import DocServerConfig
 from connector.keys import display_name, editor_uid
 from connector.models import DocumentKey
@@ -50,13 +51,8 @@ _EXTENSION = re.compile(r"^[a-z0-9]{1,10}$")
 _EXTRA_IMAGE_TYPES = ("jpeg",)
 
 
-class EventError(Exception):
+class EventError(Refused):
     """The request is refused; ``message`` is fit to show the user, ``status`` is the HTTP status."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 # --- save a copy ---------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from attachments.models import Attachment, Version
 from connector import formats, jwt_codec, links
+from connector.access import Refused
 from connector.config import DocServerConfig
 from connector.editor import connector_base
 from connector.keys import KEY_LENGTH, display_name, editor_uid, live_key
@@ -30,13 +31,8 @@ CHANGES_PURPOSE = "changes"
 _CREATED_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-class HistoryError(Exception):
+class HistoryError(Refused):
     """A history request we cannot answer; the message is safe to show."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 def version_key(version: Version) -> str:

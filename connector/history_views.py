@@ -6,52 +6,25 @@ only editors may restore (403). Every answer is JSON, errors included, because a
 
 from __future__ import annotations
 
-import functools
-import json
-from collections.abc import Callable
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from attachments.models import Attachment, Role
 from attachments.permissions import can_edit, can_view
-from attachments.selectors import attachment_with_role, version_get
+from attachments.selectors import version_get
 from attachments.services import version_restore
-from connector import config, history
+from connector import access, config, history
 from connector.history import HistoryError
 
-RoleCheck = Callable[[Role | None], bool]
 MAX_BODY = 1024
+_RESTORE_FORBIDDEN = gettext_lazy("Restoring a version needs the editor role in the space.")
 
 
-def _error(message: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": 1, "message": message}, status=status)
-
-
-def _attachment_for(request: HttpRequest, attachment_id: int, needs: RoleCheck) -> Attachment:
-    if not request.user.is_authenticated:
-        raise HistoryError(_("Sign in to see the history of this file."), 401)
-    found = attachment_with_role(request.user, attachment_id)
-    if found is None:
-        raise HistoryError(_("No such file."), 404)
-    attachment, role = found
-    if not needs(role):
-        raise HistoryError(_("Restoring a version needs the editor role in the space."), 403)
+def _configured() -> None:
     if not config.current().configured:
         raise HistoryError(_("ONLYOFFICE is not set up."), 503)
-    return attachment
-
-
-def _json_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, attachment_id: int) -> HttpResponse:
-        try:
-            return view(request, attachment_id)
-        except HistoryError as exc:
-            return _error(exc.message, exc.status)
-
-    return wrapper
 
 
 def _number(value: object) -> int:
@@ -66,29 +39,29 @@ def _number(value: object) -> int:
 
 
 @require_GET
-@_json_errors
-def history_list(request: HttpRequest, attachment_id: int) -> HttpResponse:
+@access.for_file(can_view)
+def history_list(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     """``refreshHistory``'s argument: every version of the file, oldest first."""
-    attachment = _attachment_for(request, attachment_id, can_view)
+    _configured()
     return JsonResponse(history.history_payload(attachment))
 
 
 @require_GET
-@_json_errors
-def history_data(request: HttpRequest, attachment_id: int) -> HttpResponse:
+@access.for_file(can_view)
+def history_data(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     """``setHistoryData``'s argument for ``?version=N``: signed links to it, its changes and the one before."""
-    attachment = _attachment_for(request, attachment_id, can_view)
+    _configured()
     number = _number(request.GET.get("version"))
     data = history.history_data(attachment, number, request.user, request, cfg=config.current())
     return JsonResponse(data)
 
 
 @require_POST
-@_json_errors
-def restore(request: HttpRequest, attachment_id: int) -> HttpResponse:
+@access.for_file(can_edit, forbidden=_RESTORE_FORBIDDEN)
+def restore(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     """Store ``{"version": N}`` again as the newest version and answer the new history."""
-    attachment = _attachment_for(request, attachment_id, can_edit)
-    number = _number(_body(request).get("version"))
+    _configured()
+    number = _number(access.json_body(request, max_size=MAX_BODY).get("version"))
     version = version_get(attachment, number)
     if version is None:
         raise HistoryError(_("This file has no version %(number)s.") % {"number": number}, 404)
@@ -100,18 +73,3 @@ def restore(request: HttpRequest, attachment_id: int) -> HttpResponse:
     version_restore(version=version, restored_by=request.user)
     attachment.refresh_from_db()
     return JsonResponse(history.history_payload(attachment))
-
-
-def _body(request: HttpRequest) -> dict[str, object]:
-    if request.content_type != "application/json":
-        raise HistoryError(_("Send the version as JSON."), 415)
-    raw = request.body
-    if len(raw) > MAX_BODY:
-        raise HistoryError(_("The request is too large."), 413)
-    try:
-        body = json.loads(raw or b"null")
-    except ValueError as exc:
-        raise HistoryError(_("Send the version as JSON.")) from exc
-    if not isinstance(body, dict):
-        raise HistoryError(_("Send the version as JSON."))
-    return body

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
-from attachments.selectors import attachment_with_role
-from connector import actions
+from attachments.models import Attachment, Role
+from attachments.permissions import can_view
+from connector import access, actions
 from connector.models import EditorIdentity, SaveRequest
 
 
-@login_required
 @require_safe
-def presence(request: HttpRequest, attachment_id: int) -> HttpResponse:
+@access.for_file(can_view)
+def presence(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     """``{editors: [names], saving, version}`` for anyone who may view the file; never the user themself."""
-    found = attachment_with_role(request.user, attachment_id)
-    if found is None:
-        return JsonResponse({"message": "not found"}, status=404)
-    attachment, _role = found
     own_uid = EditorIdentity.objects.filter(user=request.user).values_list("uid", flat=True).first()
     # Excluded by uid, not name: two people may share a name, and the user may have other tabs open.
     uids = [uid for uid in actions.editor_uids([attachment.pk]).get(attachment.pk, []) if uid != own_uid]

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from attachments.permissions import can_edit
-from attachments.selectors import attachment_with_role
-from connector import recovery
+from connector import access, recovery
 from connector.models import SaveRequest
 from connector.session_views import _back
 from connector.tasks import EnqueueFailed, enqueue_save
@@ -23,12 +21,7 @@ from connector.tasks import EnqueueFailed, enqueue_save
 @require_POST
 def save_retry(request: HttpRequest, save_request_id: int) -> HttpResponse:
     save_request = get_object_or_404(SaveRequest, pk=save_request_id)
-    found = attachment_with_role(request.user, save_request.attachment_id)
-    if found is None:
-        raise Http404
-    attachment, role = found
-    if not can_edit(role):
-        raise PermissionDenied
+    attachment, _role = access.file_for_page(request.user, save_request.attachment_id, can_edit)
     try:
         recovery.save_request_retry(save_request=save_request)
     except recovery.RetryRefused:

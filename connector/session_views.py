@@ -5,8 +5,6 @@ Permissions follow the attachment pages: not a member → 404, a member without 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,15 +15,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from attachments.models import Attachment, Role, Space
+from attachments.models import Attachment, Space
 from attachments.permissions import can_admin, can_edit, role_in_space
-from attachments.selectors import attachment_with_role
-from connector import config, newdocs, sessions
-
-RoleCheck = Callable[[Role | None], bool]
+from connector import access, config, newdocs, sessions
 
 
-def _space_for(request: HttpRequest, space_id: int, needs: RoleCheck) -> Space:
+def _space_for(request: HttpRequest, space_id: int, needs: access.RoleCheck) -> Space:
     space = get_object_or_404(Space, pk=space_id)
     role = role_in_space(request.user, space)
     if role is None:
@@ -33,16 +28,6 @@ def _space_for(request: HttpRequest, space_id: int, needs: RoleCheck) -> Space:
     if not needs(role):
         raise PermissionDenied
     return space
-
-
-def _attachment_for(request: HttpRequest, attachment_id: int, needs: RoleCheck) -> Attachment:
-    found = attachment_with_role(request.user, attachment_id)
-    if found is None:
-        raise Http404
-    attachment, role = found
-    if not needs(role):
-        raise PermissionDenied
-    return attachment
 
 
 def _back(request: HttpRequest, attachment: Attachment) -> str:
@@ -76,7 +61,7 @@ def new_document(request: HttpRequest, space_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def forcesave(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    attachment = _attachment_for(request, attachment_id, can_edit)
+    attachment, _role = access.file_for_page(request.user, attachment_id, can_edit)
     try:
         sessions.forcesave_request(attachment=attachment, user=request.user)
     except sessions.SessionError as exc:
@@ -93,7 +78,7 @@ def forcesave(request: HttpRequest, attachment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def drop(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    attachment = _attachment_for(request, attachment_id, can_admin)
+    attachment, _role = access.file_for_page(request.user, attachment_id, can_admin)
     try:
         sessions.session_drop(attachment=attachment, user=request.user)
     except sessions.SessionError as exc:

@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
 from django.db import DatabaseError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.html import json_script
 from django.views.decorators.csrf import csrf_exempt
@@ -25,8 +25,8 @@ from django.views.decorators.csrf import csrf_exempt
 from attachments.downloads import version_response
 from attachments.models import Attachment, Version
 from attachments.permissions import can_view, role_in_space
-from attachments.selectors import attachment_with_role, version_get
-from connector import callbacks, checks, config, editor, events, formats, history, jwt_codec, links, services
+from attachments.selectors import version_get
+from connector import access, callbacks, checks, config, editor, events, formats, history, jwt_codec, links, services
 from connector.models import SaveRequest
 from connector.tasks import EnqueueFailed, enqueue_save
 
@@ -60,10 +60,7 @@ def _always_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
 @login_required
 def editor_page(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    found = attachment_with_role(request.user, attachment_id)
-    if found is None:
-        raise Http404
-    attachment, role = found
+    attachment, role = access.file_for_page(request.user, attachment_id)
     cfg = config.current()
     context: dict[str, Any] = {"attachment": attachment, "space": attachment.space}
     if not cfg.configured:

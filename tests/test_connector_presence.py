@@ -81,11 +81,11 @@ def test_it_hides_the_file_from_an_outsider(setup) -> None:
     assert "Eddie" not in response.content.decode()
 
 
-def test_it_sends_an_anonymous_visitor_to_the_login_page(setup) -> None:
+def test_it_tells_an_anonymous_script_to_sign_in_again(setup) -> None:
     personas, attachment, _fake_ds = setup
     response = presence(personas, attachment, "anonymous")
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response.status_code == 401
+    assert response.json()["error"] == 1
 
 
 @pytest.mark.browser
