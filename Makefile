@@ -54,5 +54,19 @@ test: lint migrations-check
 bench-load: venv
 	$(PY) -m bench.load $(BENCH_ARGS)
 
+# Issue 8: one script per target, each prints floor, measurement and ratio; exit 1 on a miss (docs/performance.md).
+bench-editor: venv
+	$(PY) -m bench.editor_page $(BENCH_ARGS)
+bench-callback: venv
+	$(PY) -m bench.callback_ack $(BENCH_ARGS)
+bench-download: venv
+	$(PY) -m bench.download $(BENCH_ARGS)
+bench-list: venv
+	$(PY) -m bench.attachment_list $(BENCH_ARGS)
+# All of them, each run even when an earlier one misses; fails if any missed.
+bench: venv
+	@status=0; for target in bench-editor bench-callback bench-download bench-list; do \
+		$(MAKE) --no-print-directory $$target || status=1; done; exit $$status
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache tests/artifacts

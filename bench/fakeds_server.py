@@ -6,13 +6,15 @@ arrives: the parent keeps stdin open, so the fake never outlives it. Running it 
 generator's threads (and their GIL) from slowing the fake down, and the callback latency it measures.
 
 Control API (POST, JSON in and out): /open {config}, /edit {key, user, text}, /forcesave {key, user},
-/close {key, user}, /probe {url}. Callback answers carry the fake's record plus the seconds it took.
+/close {key, user}, /probe {url}; for big files /publish {path, name} (a signed cache link to the file).
+Callback answers carry the fake's record plus the seconds it took.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import secrets
 import signal
 import sys
@@ -72,6 +74,12 @@ def _probe(url: str) -> dict[str, Any]:
     return {"http_status": response.status_code, "seconds": time.perf_counter() - started}
 
 
+def _file_bytes(path: str) -> mmap.mmap:
+    """A file mapped read-only: served and hashed like bytes, held once by the page cache, not the heap."""
+    with open(path, "rb") as handle:
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
 def dispatch(fake: FakeDocServer, path: str, body: dict[str, Any]) -> dict[str, Any]:
     _last.record = None
     if path == "/open":
@@ -95,6 +103,9 @@ def dispatch(fake: FakeDocServer, path: str, body: dict[str, Any]) -> dict[str, 
         return {"callback": _record(fake)}
     if path == "/probe":
         return _probe(body["url"])
+    if path == "/publish":
+        name = body["name"]
+        return {"url": fake.publish(secrets.token_hex(8), name, _file_bytes(body["path"]), filename=name)}  # type: ignore[arg-type]
     raise LookupError(path)
 
 

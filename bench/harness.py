@@ -129,6 +129,10 @@ class FakeDs:
     def close(self, key: str, user: str) -> dict[str, Any]:
         return self.call("close", key=key, user=user)
 
+    def publish(self, path: str, name: str) -> str:
+        """A signed cache link to a file on disk (served from a read-only mapping: big files stay cheap)."""
+        return self.call("publish", path=path, name=name)["url"]
+
     def probe(self, url: str) -> dict[str, Any]:
         """GET url from the fake's process, timed exactly like its callbacks."""
         return self.call("probe", url=url)

@@ -191,6 +191,12 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 # Largest file a user may upload, in bytes (default 100 MB). Bigger uploads are refused with a clear error.
 ATTACHMENTS_MAX_UPLOAD_SIZE = env_int("ATTACHMENTS_MAX_UPLOAD_SIZE", 100 * 1024 * 1024, minimum=1)
+# Behind nginx/Apache, let the proxy send version files (attachments/downloads.py): off | x-accel-redirect | x-sendfile.
+ATTACHMENTS_SENDFILE = (env_str("ATTACHMENTS_SENDFILE") or "off").lower()
+if ATTACHMENTS_SENDFILE not in {"off", "x-accel-redirect", "x-sendfile"}:
+    raise ImproperlyConfigured("ATTACHMENTS_SENDFILE must be off, x-accel-redirect or x-sendfile")
+# x-accel-redirect: the nginx `internal` location that maps to the media folder.
+ATTACHMENTS_SENDFILE_PREFIX = env_str("ATTACHMENTS_SENDFILE_PREFIX", "/protected-media/")
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes DRF answer 401 (not 403) to anonymous requests.

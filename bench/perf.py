@@ -1,0 +1,148 @@
+"""Shared parts of the performance scripts (issue 8): the load generator, ratios against a floor, the verdict.
+
+The load generator is `wrk` (Debian package `wrk`), a separate process, so its work never shares the GIL of
+anything measured. Floor and measurement alternate round by round and the medians are compared, because the
+machine is small and shared: a burst of noise then hits both sides rather than one.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from bench.harness import Stack
+from bench.load import login
+
+RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
+P50 = re.compile(r"^\s+50%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+class BenchError(RuntimeError):
+    """The benchmark could not measure (a tool is missing, a request failed); not a missed target."""
+
+
+@dataclass
+class WrkResult:
+    rps: float
+    p50: float  # seconds
+    bad: int  # non-2xx/3xx answers plus socket errors
+
+
+def require(tool: str, package: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise BenchError(f"{tool} is missing: apt-get install {package}")
+    return path
+
+
+def wrk(
+    url: str,
+    *,
+    connections: int = 16,
+    seconds: float = 5,
+    threads: int = 2,
+    headers: dict[str, str] | None = None,
+    lua: str | None = None,
+) -> WrkResult:
+    """One wrk run; --latency gives the percentiles."""
+    command = [require("wrk", "wrk"), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+    command += [part for name, value in (headers or {}).items() for part in ("-H", f"{name}: {value}")]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if lua:
+            script.write(lua)
+            script.flush()
+            command += ["-s", script.name]
+        done = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 60)
+    out = done.stdout
+    rps, p50 = RPS.search(out), P50.search(out)
+    if done.returncode != 0 or rps is None or p50 is None:
+        raise BenchError(f"wrk failed ({done.returncode}): {out[-1000:]} {done.stderr[-1000:]}")
+    bad = sum(int(n) for n in NON_2XX.findall(out))
+    if errors := ERRORS.search(out):
+        bad += sum(int(n) for n in errors.groups())
+    return WrkResult(rps=float(rps.group(1)), p50=float(p50.group(1)) * UNITS[p50.group(2)], bad=bad)
+
+
+@dataclass
+class Pair:
+    """Alternating rounds of floor and measurement."""
+
+    floor: list[float] = field(default_factory=list)
+    measured: list[float] = field(default_factory=list)
+
+    def ratio(self) -> float:
+        return statistics.median(self.measured) / statistics.median(self.floor)
+
+
+def alternate(rounds: int, floor: Callable[[], float], measure: Callable[[], float]) -> Pair:
+    pair = Pair()
+    for _ in range(rounds):
+        pair.floor.append(floor())
+        pair.measured.append(measure())
+    return pair
+
+
+@dataclass
+class Verdict:
+    """The lines a script prints; failed() decides its exit status."""
+
+    name: str
+    lines: list[str] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+
+    def check(self, what: str, ok: bool, detail: str) -> None:
+        self.lines.append(f"  {'ok  ' if ok else 'MISS'} {what}: {detail}")
+        if not ok:
+            self.misses.append(what)
+
+    def note(self, text: str) -> None:
+        self.lines.append(f"       {text}")
+
+    def ratio(self, what: str, pair: Pair, unit: str, *, at_least: float | None = None, at_most: float | None = None):
+        ratio = pair.ratio()
+        ok = (at_least is None or ratio >= at_least) and (at_most is None or ratio <= at_most)
+        target = f">= {at_least}" if at_least is not None else f"<= {at_most}"
+        self.check(
+            what,
+            ok,
+            f"ratio {ratio:.2f} (target {target}); floor median {statistics.median(pair.floor):.4g} {unit} "
+            f"{_runs(pair.floor)}, measured median {statistics.median(pair.measured):.4g} {unit} "
+            f"{_runs(pair.measured)}",
+        )
+
+    def finish(self) -> int:
+        print(f"{self.name}: {'PASS' if not self.misses else 'FAIL (' + ', '.join(self.misses) + ')'}")
+        print("\n".join(self.lines), flush=True)
+        return 1 if self.misses else 0
+
+
+def _runs(values: list[float]) -> str:
+    return "[" + ", ".join(f"{value:.4g}" for value in values) + "]"
+
+
+def session_cookie(app: Stack, username: str) -> str:
+    """A logged-in session (through the login form) as a Cookie header value."""
+    jar = login(app, username)
+    return "; ".join(f"{name}={value}" for name, value in jar.items())
+
+
+def get_ok(url: str, cookie: str) -> requests.Response:
+    answer = requests.get(url, headers={"Cookie": cookie}, timeout=60, allow_redirects=False)
+    if answer.status_code != 200:
+        raise BenchError(f"GET {url}: HTTP {answer.status_code}")
+    return answer
+
+
+def temp_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="bench-perf-"))

@@ -1,0 +1,209 @@
+"""Bench-only helpers for the performance scripts, run inside the stack's environment (never imported by the app).
+
+    python -m bench.perfdata queries --user bench1 --path /onlyoffice/editor/1/   # SQL queries of one request
+    python -m bench.perfdata versions-add --id 1 --count 499                     # cheap extra versions
+    python -m bench.perfdata attachments-add --like 1 --count 9990               # cheap extra attachments
+    python -m bench.perfdata sign < payload.json                                 # a DS JWT with the stack's secret
+    python -m bench.perfdata file --id 1 --size 209715200                        # a new version of N bytes
+
+Queries are counted with Django's CaptureQueriesContext around django.test.Client, against the bench database:
+nothing in the app changes. The secret is read from the connector settings and never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import django
+
+
+def queries(user: str, path: str, repeat: int) -> dict[str, object]:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(get_user_model().objects.get(username=user))
+    counts, status = [], 0
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as captured:
+            status = client.get(path).status_code
+        counts.append(len(captured.captured_queries))
+    # The last one is the steady state: per-process caches (settings, formats) are warm, as in a running server.
+    return {"status": status, "counts": counts, "queries": counts[-1], "sql": [q["sql"][:200] for q in captured]}
+
+
+def profile(user: str, path: str, repeat: int) -> str:
+    """pyinstrument's text report of ``repeat`` requests (pip install pyinstrument: profiling only)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from pyinstrument import Profiler
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(get_user_model().objects.get(username=user))
+    client.get(path)
+    with Profiler(interval=0.0005) as profiler:
+        for _ in range(repeat):
+            client.get(path)
+    return profiler.output_text(unicode=False, color=False, show_all=False)
+
+
+def versions_add(attachment_id: int, count: int) -> dict[str, int]:
+    from attachments.models import Attachment, Version
+
+    current = Version.objects.filter(attachment_id=attachment_id).order_by("-number").first()
+    assert current is not None
+    # Rows sharing the current file: the pages read metadata only, so this is what 500 saves look like to them.
+    rows = [
+        Version(
+            attachment_id=attachment_id,
+            number=current.number + n,
+            file=current.file.name,
+            size=current.size,
+            sha256=current.sha256,
+            content_type=current.content_type,
+            created_by_id=current.created_by_id,
+            source=current.source,
+        )
+        for n in range(1, count + 1)
+    ]
+    Version.objects.bulk_create(rows, batch_size=1000)
+    Attachment.objects.filter(pk=attachment_id).update(current_version=current.number + count)
+    return {"versions": Version.objects.filter(attachment_id=attachment_id).count()}
+
+
+def attachments_add(like: int, count: int) -> dict[str, int]:
+    from django.db import transaction
+
+    from attachments.models import Attachment, Version
+
+    model = Attachment.objects.get(pk=like)
+    version = Version.objects.get(attachment=model, number=model.current_version)
+    with transaction.atomic():
+        created = Attachment.objects.bulk_create(
+            [
+                Attachment(
+                    space_id=model.space_id,
+                    title=f"bulk-{n:05d}.docx",
+                    current_version=1,
+                    size=model.size,
+                    created_by_id=model.created_by_id,
+                    updated_by_id=model.updated_by_id,
+                )
+                for n in range(count)
+            ],
+            batch_size=1000,
+        )
+        Version.objects.bulk_create(
+            [
+                Version(
+                    attachment_id=item.pk,
+                    number=1,
+                    file=version.file.name,
+                    size=version.size,
+                    sha256=version.sha256,
+                    content_type=version.content_type,
+                    created_by_id=version.created_by_id,
+                    source=version.source,
+                )
+                for item in created
+            ],
+            batch_size=1000,
+        )
+    return {"attachments": Attachment.objects.filter(space_id=model.space_id).count()}
+
+
+def space_like(like: int, count: int) -> dict[str, int]:
+    """A new space with the same members as the attachment's, holding ``count`` copies of it."""
+    from attachments import services
+    from attachments.models import Attachment, Membership
+
+    model = Attachment.objects.select_related("space").get(pk=like)
+    space = services.space_create(name=f"{count} files", created_by=model.created_by)
+    for member in Membership.objects.filter(space=model.space).exclude(user=model.created_by):
+        services.membership_set(space=space, user=member.user, role=member.role)
+    copy = services.attachment_create(space=space, title="a-first.docx", chunks=[b"first"], created_by=model.created_by)
+    attachments_add(copy.pk, count - 1)
+    return {"space": space.pk}
+
+
+def sign(payload: dict[str, object]) -> str:
+    from connector import config, jwt_codec
+
+    return jwt_codec.encode(payload, config.current().jwt_secret, expires_in=3600)
+
+
+def big_version(attachment_id: int, size: int) -> dict[str, object]:
+    """A new version of ``size`` bytes (zeros after a marker), written in chunks: for the download benchmark."""
+    from attachments import services
+    from attachments.models import Attachment
+
+    chunk = 1024 * 1024
+
+    def chunks():
+        yield b"bench-big-file"
+        left = size - len(b"bench-big-file")
+        while left > 0:
+            yield bytes(min(chunk, left))
+            left -= chunk
+
+    attachment = Attachment.objects.get(pk=attachment_id)
+    version = services.version_create(attachment=attachment, chunks=chunks(), source="upload", created_by=None)
+    from django.core.files.storage import default_storage
+
+    return {"number": version.number, "size": version.size, "path": default_storage.path(version.file.name)}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.perfdata")
+    commands = parser.add_subparsers(dest="command", required=True)
+    query = commands.add_parser("queries")
+    query.add_argument("--user", required=True)
+    query.add_argument("--path", required=True)
+    query.add_argument("--repeat", type=int, default=3)
+    prof = commands.add_parser("profile")
+    prof.add_argument("--user", required=True)
+    prof.add_argument("--path", required=True)
+    prof.add_argument("--repeat", type=int, default=200)
+    more = commands.add_parser("versions-add")
+    more.add_argument("--id", type=int, required=True)
+    more.add_argument("--count", type=int, required=True)
+    many = commands.add_parser("attachments-add")
+    many.add_argument("--like", type=int, required=True)
+    many.add_argument("--count", type=int, required=True)
+    alike = commands.add_parser("space-like")
+    alike.add_argument("--like", type=int, required=True)
+    alike.add_argument("--count", type=int, required=True)
+    commands.add_parser("sign")
+    big = commands.add_parser("file")
+    big.add_argument("--id", type=int, required=True)
+    big.add_argument("--size", type=int, required=True)
+    args = parser.parse_args(argv)
+    django.setup()
+    result: object
+    if args.command == "queries":
+        result = queries(args.user, args.path, args.repeat)
+    elif args.command == "profile":
+        print(profile(args.user, args.path, args.repeat))
+        return 0
+    elif args.command == "versions-add":
+        result = versions_add(args.id, args.count)
+    elif args.command == "attachments-add":
+        result = attachments_add(args.like, args.count)
+    elif args.command == "space-like":
+        result = space_like(args.like, args.count)
+    elif args.command == "sign":
+        result = sign(json.loads(sys.stdin.read()))
+    else:
+        result = big_version(args.id, args.size)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.exit(main(sys.argv[1:]))
