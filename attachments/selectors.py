@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from attachments.filenames import MAX_TITLE_LENGTH, clean_title
-from attachments.models import Attachment, Role, Space, Version
-from attachments.permissions import role_in_space
+from attachments.models import Attachment, Membership, Role, Space, Version
 
 
 def attachments_in_space(space: Space) -> QuerySet[Attachment]:
@@ -26,12 +28,25 @@ def version_get(attachment: Attachment, number: int | None) -> Version | None:
     return queryset.filter(number=number).first()
 
 
-def attachment_with_role(user, attachment_id: int) -> tuple[Attachment, Role] | None:
-    """The attachment and the user's role in its space, or None when it must look non-existent to them."""
-    attachment = Attachment.objects.select_related("space").filter(pk=attachment_id, current_version__gte=1).first()
+def attachment_with_role(
+    user, attachment_id: int, *, annotations: Mapping[str, Any] | None = None
+) -> tuple[Attachment, Role] | None:
+    """The attachment and the user's role in its space, or None when it must look non-existent to them.
+
+    One query: the role is read by a subquery. ``annotations`` lets a caller read more in the same query
+    (the connector's editor page reads its document key that way).
+    """
+    if not user.is_authenticated:
+        return None
+    queryset = Attachment.objects.select_related("space").filter(pk=attachment_id, current_version__gte=1)
+    if not user.is_staff:
+        member_role = Membership.objects.filter(space=OuterRef("space_id"), user=user).values("role")[:1]
+        queryset = queryset.annotate(member_role=Subquery(member_role))
+    attachment = queryset.annotate(**(annotations or {})).first()
     if attachment is None:
         return None
-    role = role_in_space(user, attachment.space)
+    # Staff act as admins of every space (attachments.permissions.role_in_space).
+    role = Role.ADMIN if user.is_staff else (Role(attachment.member_role) if attachment.member_role else None)
     return (attachment, role) if role is not None else None
 
 

@@ -85,9 +85,11 @@ def json_body(request: HttpRequest, *, max_size: int) -> dict[str, Any]:
     return data
 
 
-def file_for_page(user: Any, attachment_id: int, needs: RoleCheck = can_view) -> tuple[Attachment, Role]:
+def file_for_page(
+    user: Any, attachment_id: int, needs: RoleCheck = can_view, *, annotations: dict[str, Any] | None = None
+) -> tuple[Attachment, Role]:
     """For HTML pages and forms: Http404 when the file is hidden from the user, PermissionDenied for a weak role."""
-    found = attachment_with_role(user, attachment_id)
+    found = attachment_with_role(user, attachment_id, annotations=annotations)
     if found is None:
         raise Http404
     attachment, role = found

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
@@ -20,7 +21,8 @@ from attachments.models import Attachment, Role
 from attachments.permissions import can_edit
 from connector import formats, jwt_codec, links
 from connector.config import DocServerConfig
-from connector.keys import display_name, editor_uid, live_key
+from connector.keys import display_name, editor_uid, live_key_string
+from connector.models import DocumentKey, EditorIdentity, SaveRequest
 
 # The editor config token is read when the editor opens; a long expiry would only widen replay.
 CONFIG_TOKEN_LIFETIME = 60 * 60
@@ -31,6 +33,22 @@ _REGIONS = {"en": "en-US", "de": "de-DE"}
 class EditorDecision:
     mode: str  # "edit" or "view"
     reason: str = ""  # why editing is not offered: English, translated by the page (editor.html)
+
+
+def page_annotations(user: AbstractBaseUser) -> dict[str, Any]:
+    """What the editor page needs besides the file, read in the file's own query (no query per item).
+
+    ``final_save_in_flight``: the last editors' save is still being stored, so the page asks to wait;
+    ``live_key_value`` and ``viewer_uid`` feed ``keys.live_key_string`` and ``keys.editor_uid``.
+    """
+    in_flight = SaveRequest.objects.filter(
+        attachment=OuterRef("pk"),
+        callback_status=2,
+        state__in=[SaveRequest.State.PENDING, SaveRequest.State.SAVING],
+    )
+    live = DocumentKey.objects.filter(attachment=OuterRef("pk"), retired_at__isnull=True).values("key")[:1]
+    uid = EditorIdentity.objects.filter(user=user).values("uid")[:1]
+    return {"final_save_in_flight": Exists(in_flight), "live_key_value": Subquery(live), "viewer_uid": Subquery(uid)}
 
 
 def connector_base(request: HttpRequest, cfg: DocServerConfig) -> str:
@@ -117,7 +135,7 @@ def build_config(
         "mode": mode,
         "lang": language,
         "region": _REGIONS.get(language, "en-US"),
-        "user": {"id": editor_uid(user), "name": display_name(user)},
+        "user": {"id": editor_uid(user, known=getattr(attachment, "viewer_uid", None)), "name": display_name(user)},
         "customization": _customization(request, attachment, cfg),
     }
     if action_link:
@@ -131,7 +149,7 @@ def build_config(
         "height": "100%",
         "document": {
             "fileType": fmt.name,
-            "key": live_key(attachment).key,
+            "key": live_key_string(attachment),
             "title": attachment.title[:128],
             "url": document_url(request, attachment=attachment, user=user, cfg=cfg),
             "referenceData": {"fileKey": str(attachment.pk), "instanceId": base},

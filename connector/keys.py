@@ -54,6 +54,12 @@ def live_key(attachment: Attachment) -> DocumentKey:
         return DocumentKey.objects.get(attachment=attachment, retired_at__isnull=True)
 
 
+def live_key_string(attachment: Attachment) -> str:
+    """The live key's value; no query when the caller's query read it already (``editor.page_annotations``)."""
+    known = getattr(attachment, "live_key_value", None)
+    return known if known else live_key(attachment).key
+
+
 def key_retire(*, attachment_id: int) -> None:
     """Retire the live key: the next opening gets a new one. Editors still on the old key can save."""
     DocumentKey.objects.filter(attachment_id=attachment_id, retired_at__isnull=True).update(retired_at=timezone.now())
@@ -65,8 +71,13 @@ def on_version_stored(*, attachment_id: int, source: str, **_kwargs: object) -> 
         key_retire(attachment_id=attachment_id)
 
 
-def editor_uid(user: AbstractBaseUser) -> str:
-    """The user's stable, opaque id in the Document Server (``editorConfig.user.id``)."""
+def editor_uid(user: AbstractBaseUser, *, known: str | None = None) -> str:
+    """The user's stable, opaque id in the Document Server (``editorConfig.user.id``).
+
+    ``known`` is the id when the caller's query read it already; it is issued on first use otherwise.
+    """
+    if known:
+        return known
     identity = EditorIdentity.objects.filter(user=user).first()
     if identity is not None:
         return identity.uid

@@ -27,7 +27,6 @@ from attachments.models import Attachment, Version
 from attachments.permissions import can_view, role_in_space
 from attachments.selectors import version_get
 from connector import access, callbacks, checks, config, editor, events, formats, history, jwt_codec, links, services
-from connector.models import SaveRequest
 from connector.tasks import EnqueueFailed, enqueue_save
 
 logger = logging.getLogger(__name__)
@@ -60,16 +59,17 @@ def _always_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
 @login_required
 def editor_page(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    attachment, role = access.file_for_page(request.user, attachment_id)
+    # One query reads the file, the role, a save in flight, the live key and the user's editor id.
+    attachment, role = access.file_for_page(
+        request.user, attachment_id, annotations=editor.page_annotations(request.user)
+    )
     cfg = config.current()
     context: dict[str, Any] = {"attachment": attachment, "space": attachment.space}
     if not cfg.configured:
         return render(request, "connector/unavailable.html", {**context, "reason": "not_configured"}, status=503)
     if not formats.can_view(attachment.file_type):
         return render(request, "connector/unavailable.html", {**context, "reason": "format"}, status=415)
-    if SaveRequest.objects.filter(
-        attachment=attachment, state__in=[SaveRequest.State.PENDING, SaveRequest.State.SAVING], callback_status=2
-    ).exists():
+    if attachment.final_save_in_flight:
         return render(request, "connector/saving.html", context, status=202)
     best = editor.decide_mode(attachment=attachment, role=role, cfg=cfg, wants_view=False)
     decision = editor.decide_mode(

@@ -185,3 +185,24 @@ def test_it_gives_editor_feature_scripts_a_csrf_token_and_the_editor_base_url(pe
 
     assert re.search(r'data-csrf-token="[A-Za-z0-9]{32,}"', html)
     assert f'data-editor-base="/onlyoffice/editor/{attachment.pk}/"' in html
+
+
+def test_it_opens_the_editor_page_in_three_queries_however_long_the_history(
+    personas, make_attachment, django_assert_max_num_queries
+) -> None:
+    from django.db import reset_queries
+
+    config.update(public_url="https://docs.example.com", jwt_secret="s" * 32)
+    short = make_attachment(personas.space, "Short.docx")
+    long = make_attachment(personas.space, "Long.docx")
+    for number in range(30):
+        services.version_create(attachment=long, chunks=[f"v{number}".encode()], source="upload", created_by=None)
+    client = personas.client_for("editor")
+    for attachment in (short, long):
+        client.get(reverse("onlyoffice-editor", args=[attachment.pk]))  # issues the key and the editor id
+
+    for attachment in (short, long):
+        reset_queries()  # the test client's request resets the log as it starts
+        # Session, user, and the file with its role, live key, editor id and save state.
+        with django_assert_max_num_queries(3):
+            assert client.get(reverse("onlyoffice-editor", args=[attachment.pk])).status_code == 200
