@@ -163,7 +163,10 @@ class SpaceMembersView(ApiView):
         serializer.is_valid(raise_exception=True)
         user, role = serializer.validated_data["user"], serializer.validated_data["role"]
         is_new = not space.memberships.filter(user=user).exists()
-        membership = services.membership_set(space=space, user=user, role=role)
+        try:
+            membership = services.membership_set(space=space, user=user, role=role)
+        except services.LastAdmin as exc:
+            raise ValidationError({"role": [str(exc)]}) from exc
         return Response(MemberSerializer(membership).data, status=201 if is_new else 200)
 
 

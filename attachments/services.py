@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from attachments.filenames import clean_title
 from attachments.models import Attachment, Membership, Role, Space, Version, VersionSource
@@ -34,14 +35,39 @@ def space_create(*, name: str, created_by: AbstractBaseUser | None, description:
     return space
 
 
+class LastAdmin(Exception):
+    """The change would leave the space without an admin (only staff could manage it then)."""
+
+
 def membership_set(*, space: Space, user: AbstractBaseUser, role: Role | str) -> Membership:
-    """Add the user to the space with the role, or change their role. Idempotent."""
-    membership, _created = Membership.objects.update_or_create(space=space, user=user, defaults={"role": Role(role)})
+    """Add the user to the space with the role, or change their role. Idempotent.
+
+    Raises LastAdmin when it would demote the space's only admin.
+    """
+    with transaction.atomic():
+        _refuse_losing_the_last_admin(space, user, Role(role))
+        membership, _created = Membership.objects.update_or_create(
+            space=space, user=user, defaults={"role": Role(role)}
+        )
     return membership
 
 
 def membership_remove(*, space: Space, user: AbstractBaseUser) -> None:
-    Membership.objects.filter(space=space, user=user).delete()
+    """Take the user out of the space. Raises LastAdmin when they are its only admin."""
+    with transaction.atomic():
+        _refuse_losing_the_last_admin(space, user, None)
+        Membership.objects.filter(space=space, user=user).delete()
+
+
+def _refuse_losing_the_last_admin(space: Space, user: AbstractBaseUser, new_role: Role | None) -> None:
+    if new_role == Role.ADMIN:
+        return
+    # Locking the space row serialises membership changes: two admins demoting each other at once cannot
+    # both pass this check.
+    Space.objects.select_for_update().filter(pk=space.pk).first()
+    admins = Membership.objects.filter(space=space, role=Role.ADMIN)
+    if admins.filter(user=user).exists() and admins.count() == 1:
+        raise LastAdmin(_("A space needs at least one admin."))
 
 
 def version_create(

@@ -323,10 +323,11 @@ def space_members(request: HttpRequest, space_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.cleaned_data["user"]
         new_role = Role(form.cleaned_data["role"])
-        if _demotes_last_admin(space, user, new_role):
-            form.add_error("role", _("A space needs at least one admin."))
-        else:
+        try:
             services.membership_set(space=space, user=user, role=new_role)
+        except services.LastAdmin as exc:
+            form.add_error("role", str(exc))
+        else:
             messages.success(
                 request,
                 _("%(user)s is now a member with the role %(role)s.")
@@ -352,15 +353,18 @@ def space_member_role(request: HttpRequest, space_id: int, user_id: int) -> Http
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a valid role."))
-    elif _demotes_last_admin(space, membership.user, Role(form.cleaned_data["role"])):
-        messages.error(request, _("A space needs at least one admin."))
     else:
         new_role = Role(form.cleaned_data["role"])
-        services.membership_set(space=space, user=membership.user, role=new_role)
-        messages.success(
-            request,
-            _("%(user)s now has the role %(role)s.") % {"user": membership.user.get_username(), "role": new_role.label},
-        )
+        try:
+            services.membership_set(space=space, user=membership.user, role=new_role)
+        except services.LastAdmin as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(user)s now has the role %(role)s.")
+                % {"user": membership.user.get_username(), "role": new_role.label},
+            )
     return redirect("space_members", space_id=space.id)
 
 
@@ -369,17 +373,10 @@ def space_member_role(request: HttpRequest, space_id: int, user_id: int) -> Http
 def space_member_remove(request: HttpRequest, space_id: int, user_id: int) -> HttpResponse:
     space, _role = _space_for(request, space_id, can_admin)
     membership = get_object_or_404(Membership.objects.select_related("user"), space=space, user_id=user_id)
-    if _demotes_last_admin(space, membership.user, None):
-        messages.error(request, _("A space needs at least one admin."))
-    else:
+    try:
         services.membership_remove(space=space, user=membership.user)
+    except services.LastAdmin as exc:
+        messages.error(request, str(exc))
+    else:
         messages.success(request, _("%(user)s was removed from the space.") % {"user": membership.user.get_username()})
     return redirect("space_members", space_id=space.id)
-
-
-def _demotes_last_admin(space: Space, user: Any, new_role: Role | None) -> bool:
-    """True when the change would leave the space without an admin (only staff could then manage it)."""
-    if new_role == Role.ADMIN:
-        return False
-    admins = Membership.objects.filter(space=space, role=Role.ADMIN)
-    return admins.filter(user=user).exists() and admins.count() == 1

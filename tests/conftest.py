@@ -80,6 +80,15 @@ def _fresh_connector_settings() -> Iterator[None]:
     cache.delete(config.CACHE_KEY)
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A request in German leaves German active in this thread (LocaleMiddleware never resets it): reset it."""
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @dataclass
 class Personas:
     space: Space

@@ -221,6 +221,16 @@ def test_it_adds_a_member_and_changes_their_role(personas: Personas) -> None:
     ]
 
 
+def test_it_refuses_to_demote_the_last_admin_through_the_api(personas: Personas) -> None:
+    url = f"/api/spaces/{personas.space.pk}/members/"
+
+    response = personas.client_for("owner").post(url, {"username": "olivia", "role": "editor"})
+
+    assert response.status_code == 400
+    assert response.json()["role"] == ["A space needs at least one admin."]
+    assert personas.space.memberships.get(user=personas.owner).role == "admin"
+
+
 def test_it_explains_an_unknown_username(personas: Personas) -> None:
     response = personas.client_for("owner").post(
         f"/api/spaces/{personas.space.pk}/members/", {"username": "nobody", "role": "viewer"}

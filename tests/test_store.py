@@ -176,3 +176,15 @@ def test_it_keeps_a_free_title_within_the_length_limit(personas, make_attachment
     assert len(first.title) == 255
     assert len(second) <= 255
     assert second.endswith(" (2).docx")
+
+
+@pytest.mark.django_db
+def test_it_keeps_at_least_one_admin_in_a_space(personas) -> None:
+    space, owner = personas.space, personas.owner
+    with pytest.raises(services.LastAdmin):
+        services.membership_set(space=space, user=owner, role="editor")
+    with pytest.raises(services.LastAdmin):
+        services.membership_remove(space=space, user=owner)
+    services.membership_set(space=space, user=personas.editor, role="admin")
+    services.membership_remove(space=space, user=owner)
+    assert list(space.memberships.filter(role="admin").values_list("user__username", flat=True)) == ["eddie"]
