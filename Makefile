@@ -63,9 +63,11 @@ bench-download: venv
 	$(PY) -m bench.download $(BENCH_ARGS)
 bench-list: venv
 	$(PY) -m bench.attachment_list $(BENCH_ARGS)
+bench-save: venv
+	$(PY) -m bench.save_pipeline $(BENCH_ARGS)
 # All of them, each run even when an earlier one misses; fails if any missed.
 bench: venv
-	@status=0; for target in bench-editor bench-callback bench-download bench-list; do \
+	@status=0; for target in bench-editor bench-callback bench-save bench-download bench-list; do \
 		$(MAKE) --no-print-directory $$target || status=1; done; exit $$status
 
 clean:

@@ -61,7 +61,14 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["title", "id"]
-        indexes = [models.Index(fields=["space", "title"], name="attachment_space_title")]
+        indexes = [
+            # The space page: its filter, its order and its COUNT(*) read this index alone (attachments.selectors).
+            models.Index(
+                fields=["space", "title", "id"],
+                condition=models.Q(current_version__gte=1),
+                name="attachment_space_listed",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -135,6 +135,11 @@ def space_detail(request: HttpRequest, space_id: int) -> HttpResponse:
         "extras": actions.row_extras(request, list(page.object_list), role),
         "query": query,
         "space_actions": actions.space_actions(request, space, role),
+        # One reverse per link kind for the whole page, not one per row (row cost dominates the page).
+        "row_url": {
+            name: actions.id_url(name)
+            for name in ("attachment_detail", "attachment_download", "attachment_rename", "attachment_delete")
+        },
         **_actions_context(role),
     }
     return render(request, "attachments/space_detail.html", context)

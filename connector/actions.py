@@ -10,11 +10,10 @@ from dataclasses import dataclass
 
 from django.db.models import Max
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from attachments.actions import Action, RowExtras, Status
+from attachments.actions import Action, RowExtras, Status, id_url
 from attachments.models import Attachment, Role
 from attachments.permissions import can_edit
 from connector import config, formats, keys
@@ -31,27 +30,38 @@ class _RowState:
 
 
 def editor_rows(request: HttpRequest, attachments: Sequence[Attachment], role: Role) -> dict[int, RowExtras]:
-    cfg = config.current()
+    cfg = config.for_request(request)
     if not cfg.configured:
         return {}
     states = _row_states([attachment.pk for attachment in attachments])
+    editor_url = id_url("onlyoffice-editor")
+    labels = _EditorLabels(edit=_("Edit in ONLYOFFICE"), view=_("View in ONLYOFFICE"))
     extras: dict[int, RowExtras] = {}
     for attachment in attachments:
         state = states.get(attachment.pk, _RowState())
         extras[attachment.pk] = RowExtras(
-            actions=_editor_actions(attachment, role, cfg),
+            actions=_editor_actions(attachment, role, cfg, editor_url(attachment.pk), labels),
             statuses=_statuses(state, role),
         )
     return extras
 
 
-def _editor_actions(attachment: Attachment, role: Role, cfg: config.DocServerConfig) -> list[Action]:
+@dataclass(frozen=True)
+class _EditorLabels:
+    """Translated once per page, not once per row."""
+
+    edit: str
+    view: str
+
+
+def _editor_actions(
+    attachment: Attachment, role: Role, cfg: config.DocServerConfig, url: str, labels: _EditorLabels
+) -> list[Action]:
     if not formats.can_view(attachment.file_type):
         return []
-    url = reverse("onlyoffice-editor", args=[attachment.pk])
     if can_edit(role) and formats.can_edit_in_place(attachment.file_type, cfg.lossy_edit):
-        return [Action(label=_("Edit in ONLYOFFICE"), url=url, icon="edit", new_tab=True, primary=True)]
-    return [Action(label=_("View in ONLYOFFICE"), url=f"{url}?mode=view", icon="view", new_tab=True)]
+        return [Action(label=labels.edit, url=url, icon="edit", new_tab=True, primary=True)]
+    return [Action(label=labels.view, url=f"{url}?mode=view", icon="view", new_tab=True)]
 
 
 def editor_uids(attachment_ids: list[int]) -> dict[int, list[str]]:

@@ -154,6 +154,18 @@ def current() -> DocServerConfig:
     return config
 
 
+_REQUEST_ATTRIBUTE = "_onlyoffice_config"
+
+
+def for_request(request: Any) -> DocServerConfig:
+    """``current()``, read once per request: the rows and buttons of one page each need it (one cache GET each)."""
+    cached = getattr(request, _REQUEST_ATTRIBUTE, None)
+    if cached is None:
+        cached = current()
+        setattr(request, _REQUEST_ATTRIBUTE, cached)
+    return cached
+
+
 def sources() -> dict[str, Source]:
     """Where each environment-backed field's effective value comes from: database, environment or default."""
     _config, field_sources = _resolve(_stored_row())

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attachments.actions import Action, RowExtras
+from attachments.actions import Action, RowExtras, id_url
 from attachments.filenames import clean_title
 from attachments.models import Attachment, Role, VersionSource
 from attachments.permissions import can_edit, can_view, role_in_space
@@ -78,12 +78,13 @@ def conversion_choices(attachment: Attachment, role: Role | None) -> ConversionC
 
 def conversion_rows(request: HttpRequest, attachments: Sequence[Attachment], role: Role) -> dict[int, RowExtras]:
     """Row menu entries (attachments.actions): no queries, the format table and the role decide."""
-    if not config.current().configured:
+    if not config.for_request(request).configured:
         return {}
     extras: dict[int, RowExtras] = {}
+    convert_url = id_url("onlyoffice-convert")  # one reverse for the page
     for attachment in attachments:
         choices = conversion_choices(attachment, role)
-        url = reverse("onlyoffice-convert", args=[attachment.pk])
+        url = convert_url(attachment.pk)
         actions: list[Action] = []
         if choices.ooxml:
             label = _("Convert to %(format)s") % {"format": choices.ooxml.upper()}

@@ -96,6 +96,6 @@ def blank_document_create(*, space: Space, kind: str, name: str, created_by: Abs
 
 def new_document_actions(request: HttpRequest, space: Space, role: Role) -> list[Action]:
     """The space toolbar's "New document", for its editors while ONLYOFFICE is set up."""
-    if not can_edit(role) or not config.current().configured:
+    if not can_edit(role) or not config.for_request(request).configured:
         return []
     return [Action(label=_("New document"), url=reverse("onlyoffice-new", args=[space.pk]), icon="file-plus")]

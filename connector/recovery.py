@@ -260,7 +260,7 @@ def attachment_link(attachment: Attachment) -> str:
 
 def recovery_rows(request: HttpRequest, attachments: Sequence[Attachment], role: Role) -> dict[int, RowExtras]:
     """Rows marked "Conflicting edits", and a failed save with Retry for editors: one query (two after a failure)."""
-    if not attachments or not config.current().configured:
+    if not attachments or not config.for_request(request).configured:
         return {}
     ids = [attachment.pk for attachment in attachments]
     latest_save = SaveRequest.objects.filter(attachment_id=OuterRef("pk")).order_by("-id")

@@ -110,7 +110,7 @@ def session_drop(*, attachment: Attachment, user: AbstractBaseUser) -> None:
 
 def session_rows(request: HttpRequest, attachments: Sequence[Attachment], role: Role) -> dict[int, RowExtras]:
     """Menu entries for attachments someone is editing now; one query for the whole page."""
-    if not can_edit(role) or not attachments or not config.current().configured:
+    if not can_edit(role) or not attachments or not config.for_request(request).configured:
         return {}
     edited = {
         attachment_id

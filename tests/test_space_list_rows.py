@@ -1,0 +1,46 @@
+"""The space page's per-row shortcuts (issue 8, row 5): links built once per page, settings read once per request."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from attachments.actions import id_url
+from connector import config
+
+
+@pytest.mark.parametrize("viewname", ["attachment_detail", "attachment_download", "onlyoffice-editor"])
+def test_it_builds_the_same_url_as_reverse_for_any_id(viewname: str) -> None:
+    build = id_url(viewname)
+    for pk in (1, 7, 42, 2_147_483_645, 10**12):
+        assert build(pk) == reverse(viewname, args=[pk])
+
+
+def test_it_links_every_row_of_the_space_page_to_its_own_attachment(personas, make_attachment) -> None:
+    config.update(public_url="http://ds.test", connector_url="http://connector.test", jwt_secret="s" * 40)
+    files = [make_attachment(personas.space, title=f"file-{n}.docx") for n in range(3)]
+    client = Client()
+    client.force_login(personas.owner)
+    html = client.get(reverse("space_detail", args=[personas.space.pk])).content.decode()
+    rows = re.findall(r'<tr data-attachment-id="(\d+)".*?</tr>', html, re.S)
+    assert sorted(int(pk) for pk in rows) == sorted(item.pk for item in files)
+    for item in files:
+        row = re.search(rf'<tr data-attachment-id="{item.pk}".*?</tr>', html, re.S).group(0)
+        for viewname in ("attachment_detail", "attachment_download", "attachment_rename", "attachment_delete"):
+            assert f'href="{reverse(viewname, args=[item.pk])}' in row
+        assert f'href="{reverse("onlyoffice-editor", args=[item.pk])}"' in row
+        other = next(f for f in files if f.pk != item.pk)
+        assert f'href="{reverse("attachment_detail", args=[other.pk])}"' not in row
+
+
+def test_it_keeps_the_settings_for_one_request_and_sees_a_change_in_the_next(db) -> None:
+    config.update(public_url="http://ds-one.test", jwt_secret="s" * 40)
+    first = RequestFactory().get("/")
+    assert config.for_request(first).public_url == "http://ds-one.test"
+    config.update(public_url="http://ds-two.test")
+    # One page reads one consistent set of settings, however many providers ask.
+    assert config.for_request(first).public_url == "http://ds-one.test"
+    assert config.for_request(RequestFactory().get("/")).public_url == "http://ds-two.test"
