@@ -155,25 +155,12 @@ def open_file(url: str, *, max_size: int, cfg: DocServerConfig | None = None) ->
     cfg = cfg or connector_config.current()
     if not is_docserver_url(url, cfg):
         raise UnsafeUrl(_("Refused to download a file that is not on the configured Document Server."))
-    target = to_internal(url, cfg)
-    with requests.Session() as session:
-        try:
-            response = session.get(
-                target,
-                headers={"User-Agent": USER_AGENT},
-                stream=True,
-                allow_redirects=False,
-                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-                verify=cfg.verify_tls,
-            )
-        except requests.RequestException as exc:
-            raise _connection_error(exc) from exc
-        with response:
-            _raise_for_status(response, what=_("downloading a file"))
-            expected = _content_length(response)
-            if expected is not None and expected > max_size:
-                raise TooLarge(_too_large(max_size))
-            yield _chunks(response, max_size=max_size, expected=expected)
+    with _get(to_internal(url, cfg), cfg=cfg) as response:
+        _raise_for_status(response, what=_("downloading a file"))
+        expected = _content_length(response)
+        if expected is not None and expected > max_size:
+            raise TooLarge(_too_large(max_size))
+        yield _chunks(response, max_size=max_size, expected=expected)
 
 
 def _content_length(response: requests.Response) -> int | None:

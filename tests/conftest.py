@@ -134,3 +134,21 @@ def make_attachment(db: None) -> Callable[..., Attachment]:
 @pytest.fixture
 def upload_limit() -> int:
     return settings.ATTACHMENTS_MAX_UPLOAD_SIZE
+
+
+@pytest.fixture
+def editing_setup(personas: Personas, make_attachment, live_server, fake_ds):
+    """The connector pointed at the fake Document Server, which reaches the live server; and a file to edit."""
+    from connector import config
+
+    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    attachment = make_attachment(personas.space, "Plan.docx", content=b"original bytes", user=personas.owner)
+    return personas, attachment, fake_ds
+
+
+@pytest.fixture
+def inline_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inline tasks run their retries at once, but only when a retry is not raised to the caller as an error."""
+    from config.celery_app import app
+
+    monkeypatch.setitem(app.conf, "task_eager_propagates", False)

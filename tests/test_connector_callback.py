@@ -20,17 +20,10 @@ import requests
 from django.urls import reverse
 
 from attachments.models import Attachment, VersionSource
-from connector import config, keys
+from connector import keys
 from connector.models import CallbackEvent, DocumentKey, SaveRequest
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def setup(personas, make_attachment, live_server, fake_ds):
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
-    attachment = make_attachment(personas.space, "Plan.docx", content=b"original bytes", user=personas.owner)
-    return personas, attachment, fake_ds
 
 
 def put_blob(fake_ds, key: str, data: bytes, ext: str) -> str:
@@ -56,8 +49,8 @@ def wait_for(predicate, timeout: float = 10.0):
     raise AssertionError("condition not met before the deadline")
 
 
-def test_it_stores_the_edited_file_as_a_new_version_and_rotates_the_key(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_stores_the_edited_file_as_a_new_version_and_rotates_the_key(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     session = fake_ds.open(cfg)
     uid = cfg["editorConfig"]["user"]["id"]
@@ -76,8 +69,8 @@ def test_it_stores_the_edited_file_as_a_new_version_and_rotates_the_key(setup) -
     assert editor_config(personas, attachment)["document"]["key"] != cfg["document"]["key"]
 
 
-def test_it_serves_the_document_to_the_ds_only_with_its_jwt(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_serves_the_document_to_the_ds_only_with_its_jwt(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     url = editor_config(personas, attachment)["document"]["url"]
     assert requests.get(url, timeout=5).status_code == 403
     signed = jwt.encode({"payload": {"url": url}}, fake_ds.secret, algorithm="HS256")
@@ -93,8 +86,8 @@ def test_it_serves_the_document_to_the_ds_only_with_its_jwt(setup) -> None:
     assert requests.get(url, headers={"Authorization": f"Bearer {wrong_secret}"}, timeout=5).status_code == 403
 
 
-def test_it_records_who_is_editing_from_status_1_and_clears_it_on_4(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_records_who_is_editing_from_status_1_and_clears_it_on_4(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     first = editor_config(personas, attachment, "editor")
     second = editor_config(personas, attachment, "owner")
     assert first["document"]["key"] == second["document"]["key"]
@@ -110,8 +103,8 @@ def test_it_records_who_is_editing_from_status_1_and_clears_it_on_4(setup) -> No
     assert CallbackEvent.objects.filter(attachment=attachment, status=4).exists()
 
 
-def test_it_keeps_the_key_on_forcesave_and_adds_a_version(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_keeps_the_key_on_forcesave_and_adds_a_version(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     uid = cfg["editorConfig"]["user"]["id"]
     session = fake_ds.open(cfg)
@@ -124,8 +117,8 @@ def test_it_keeps_the_key_on_forcesave_and_adds_a_version(setup) -> None:
     assert editor_config(personas, attachment)["document"]["key"] == cfg["document"]["key"]
 
 
-def test_it_stores_one_version_for_a_duplicated_save_callback(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_stores_one_version_for_a_duplicated_save_callback(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     uid = cfg["editorConfig"]["user"]["id"]
     session = fake_ds.open(cfg)
@@ -137,8 +130,8 @@ def test_it_stores_one_version_for_a_duplicated_save_callback(setup) -> None:
     assert SaveRequest.objects.filter(attachment=attachment).count() == 1
 
 
-def test_it_keeps_a_file_the_ds_could_not_save_as_a_recovered_version(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_keeps_a_file_the_ds_could_not_save_as_a_recovered_version(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     uid = cfg["editorConfig"]["user"]["id"]
     fake_ds.open(cfg).edit(uid, b"rescued")
@@ -160,8 +153,8 @@ def test_it_keeps_a_file_the_ds_could_not_save_as_a_recovered_version(setup) -> 
 
 
 @pytest.mark.parametrize("status", [3, 7])
-def test_it_records_failed_saves_without_a_file(setup, status) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_records_failed_saves_without_a_file(editing_setup, status) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     uid = cfg["editorConfig"]["user"]["id"]
     fields = {"key": cfg["document"]["key"], "status": status, "users": [uid], "lastsave": "2026-03-29T10:03:10.000Z"}
@@ -182,8 +175,8 @@ def _callback_fields(cfg: dict, **extra) -> dict:
         ("HS256 header only, wrong secret", {"sign_body": False, "secret": "wrong-secret-0123456789abcdef0123"}),
     ],
 )
-def test_it_refuses_callbacks_that_are_not_signed_with_the_secret(setup, case, kwargs) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_refuses_callbacks_that_are_not_signed_with_the_secret(editing_setup, case, kwargs) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     status, body = fake_ds.send_callback(cfg["editorConfig"]["callbackUrl"], _callback_fields(cfg), **kwargs)
     assert status == 403, case
@@ -207,8 +200,8 @@ def _token_with_header(header: dict, claims: dict, secret: str) -> str:
     return f"{signing_input}.{_b64(signature)}"
 
 
-def test_it_refuses_alg_none_expired_and_rs256_tokens(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_refuses_alg_none_expired_and_rs256_tokens(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     fields = _callback_fields(cfg)
     callback_url = cfg["editorConfig"]["callbackUrl"]
@@ -223,8 +216,8 @@ def test_it_refuses_alg_none_expired_and_rs256_tokens(setup) -> None:
     assert not CallbackEvent.objects.exists()
 
 
-def test_it_refuses_a_valid_callback_for_attachment_a_posted_to_b(setup, make_attachment) -> None:
-    personas, attachment_a, fake_ds = setup
+def test_it_refuses_a_valid_callback_for_attachment_a_posted_to_b(editing_setup, make_attachment) -> None:
+    personas, attachment_a, fake_ds = editing_setup
     attachment_b = make_attachment(personas.space, "Other.docx")
     cfg_a = editor_config(personas, attachment_a)
     cfg_b = editor_config(personas, attachment_b)
@@ -238,8 +231,8 @@ def test_it_refuses_a_valid_callback_for_attachment_a_posted_to_b(setup, make_at
     assert not CallbackEvent.objects.exists()
 
 
-def test_it_refuses_body_fields_that_differ_from_the_token(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_refuses_body_fields_that_differ_from_the_token(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     fields = _callback_fields(cfg)
     token = jwt.encode(fields, fake_ds.secret, algorithm="HS256")
@@ -260,8 +253,8 @@ def test_it_refuses_body_fields_that_differ_from_the_token(setup) -> None:
         "gopher://127.0.0.1:{canary}/_x",
     ],
 )
-def test_it_never_fetches_a_save_url_outside_the_document_server(setup, canary, hostile_url) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_never_fetches_a_save_url_outside_the_document_server(editing_setup, canary, hostile_url) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     url = hostile_url.format(port=urlsplit(fake_ds.url).port, canary=canary.port)
     fields = {
@@ -281,8 +274,8 @@ def test_it_never_fetches_a_save_url_outside_the_document_server(setup, canary, 
     assert Attachment.objects.get(pk=attachment.pk).current_version == 1
 
 
-def test_it_does_not_follow_a_redirect_from_the_save_url(setup, canary) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_does_not_follow_a_redirect_from_the_save_url(editing_setup, canary) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     blob_url = put_blob(fake_ds, cfg["document"]["key"], b"never", "docx")
     fake_ds.redirect_to(f"http://127.0.0.1:{canary.port}/stolen")
@@ -310,8 +303,8 @@ def test_it_does_not_follow_a_redirect_from_the_save_url(setup, canary) -> None:
         ("POST", "application/json", b"{" + b'"a":"' + b"x" * (1024 * 1024) + b'"}', 413),
     ],
 )
-def test_it_answers_bad_requests_with_json_errors(setup, method, content_type, body, status) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_answers_bad_requests_with_json_errors(editing_setup, method, content_type, body, status) -> None:
+    personas, attachment, _fake_ds = editing_setup
     url = editor_config(personas, attachment)["editorConfig"]["callbackUrl"]
     headers = {"Content-Type": content_type} if content_type else {}
     response = requests.request(method, url, data=body, headers=headers, timeout=5)
@@ -320,16 +313,16 @@ def test_it_answers_bad_requests_with_json_errors(setup, method, content_type, b
     assert response.json()["error"] == 1
 
 
-def test_it_refuses_a_callback_link_with_a_forged_token(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_refuses_a_callback_link_with_a_forged_token(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     url = re.sub(r"token=[^&]+", "token=forged", cfg["editorConfig"]["callbackUrl"])
     status, body = fake_ds.send_callback(url, _callback_fields(cfg))
     assert status == 403 and body["error"] == 1
 
 
-def test_it_key_is_one_this_attachment_issued(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_key_is_one_this_attachment_issued(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     fields = {**_callback_fields(cfg), "key": "never-issued-key"}
     status, _body = fake_ds.send_callback(cfg["editorConfig"]["callbackUrl"], fields)

@@ -26,13 +26,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PNG = b"\x89PNG\r\n\x1a\n fake image bytes"
 
 
-@pytest.fixture
-def setup(personas, make_attachment, live_server, fake_ds):
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
-    attachment = make_attachment(personas.space, "Plan.docx", content=b"original bytes", user=personas.owner)
-    return personas, attachment, fake_ds
-
-
 def event_url(attachment: Attachment, name: str, *args: int) -> str:
     return reverse(f"onlyoffice-event-{name}", args=[attachment.pk, *args])
 
@@ -66,8 +59,8 @@ EDITOR_ONLY = [
 
 @pytest.mark.parametrize(("method", "name", "body"), EDITOR_ONLY)
 @pytest.mark.parametrize(("persona", "status"), [("anonymous", 401), ("outsider", 404), ("viewer", 403)])
-def test_it_keeps_editing_events_to_editors(setup, mailoutbox, method, name, body, persona, status) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_keeps_editing_events_to_editors(editing_setup, mailoutbox, method, name, body, persona, status) -> None:
+    personas, attachment, _fake_ds = editing_setup
     client = personas.client_for(persona)
     url = event_url(attachment, name)
     response = post_json(client, url, body) if method == "post" else client.get(url)
@@ -79,8 +72,8 @@ def test_it_keeps_editing_events_to_editors(setup, mailoutbox, method, name, bod
 
 
 @pytest.mark.parametrize(("persona", "status"), [("anonymous", 401), ("outsider", 404), ("viewer", 403)])
-def test_it_keeps_image_links_to_editors(setup, make_attachment, persona, status) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_keeps_image_links_to_editors(editing_setup, make_attachment, persona, status) -> None:
+    personas, attachment, _fake_ds = editing_setup
     image = make_attachment(personas.space, "Logo.png", content=PNG)
     response = personas.client_for(persona).get(event_url(attachment, "image", image.pk))
     assert response.status_code == status
@@ -88,14 +81,14 @@ def test_it_keeps_image_links_to_editors(setup, make_attachment, persona, status
 
 
 @pytest.mark.parametrize(("persona", "status"), [("anonymous", 401), ("outsider", 404), ("viewer", 200)])
-def test_it_lets_viewers_ask_where_to_save_a_copy(setup, persona, status) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_lets_viewers_ask_where_to_save_a_copy(editing_setup, persona, status) -> None:
+    personas, attachment, _fake_ds = editing_setup
     assert personas.client_for(persona).get(event_url(attachment, "spaces")).status_code == status
 
 
 @pytest.mark.parametrize(("name", "body"), [("rename", {"title": "Other"}), ("save-as", {"space_id": 1})])
-def test_it_refuses_posts_without_the_csrf_token(setup, name, body) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_refuses_posts_without_the_csrf_token(editing_setup, name, body) -> None:
+    personas, attachment, _fake_ds = editing_setup
     client = Client(enforce_csrf_checks=True)
     client.force_login(personas.editor)
     assert post_json(client, event_url(attachment, name), body).status_code == 403
@@ -107,8 +100,8 @@ def test_it_refuses_posts_without_the_csrf_token(setup, name, body) -> None:
 # --- save a copy ---------------------------------------------------------------------------------------------
 
 
-def test_it_saves_a_copy_from_the_document_server_into_the_chosen_space(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_saves_a_copy_from_the_document_server_into_the_chosen_space(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     other = services.space_create(name="Archive", created_by=personas.editor)
     url = put_blob(fake_ds, b"%PDF copy bytes", "pdf")
     body = {"url": url, "title": "Plan.docx", "fileType": "pdf", "space_id": other.pk}
@@ -123,8 +116,8 @@ def test_it_saves_a_copy_from_the_document_server_into_the_chosen_space(setup) -
     assert response.json()["url"] == reverse("onlyoffice-editor", args=[copy.pk])
 
 
-def test_it_gives_a_copy_a_free_name_in_the_same_space(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_gives_a_copy_a_free_name_in_the_same_space(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     url = put_blob(fake_ds, b"docx copy", "docx")
     body = {"url": url, "title": "Plan.docx", "fileType": "docx", "space_id": personas.space.pk}
     response = post_json(personas.client_for("editor"), event_url(attachment, "save-as"), body)
@@ -141,8 +134,8 @@ def test_it_gives_a_copy_a_free_name_in_the_same_space(setup) -> None:
         "file:///etc/passwd",
     ],
 )
-def test_it_never_fetches_a_copy_off_the_document_server(setup, canary, hostile_url) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_never_fetches_a_copy_off_the_document_server(editing_setup, canary, hostile_url) -> None:
+    personas, attachment, _fake_ds = editing_setup
     url = hostile_url.format(canary=canary.port)
     body = {"url": url, "title": "Stolen.docx", "fileType": "docx", "space_id": personas.space.pk}
     response = post_json(personas.client_for("editor"), event_url(attachment, "save-as"), body)
@@ -151,8 +144,8 @@ def test_it_never_fetches_a_copy_off_the_document_server(setup, canary, hostile_
     assert list(Attachment.objects.values_list("title", flat=True)) == ["Plan.docx"]
 
 
-def test_it_refuses_a_copy_into_a_space_where_the_user_only_views(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_refuses_a_copy_into_a_space_where_the_user_only_views(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     read_only = services.space_create(name="Board", created_by=personas.owner)
     services.membership_set(space=read_only, user=personas.editor, role=Role.VIEWER)
     not_member = services.space_create(name="Secret", created_by=personas.owner)
@@ -165,8 +158,8 @@ def test_it_refuses_a_copy_into_a_space_where_the_user_only_views(setup) -> None
     assert Attachment.objects.count() == 1
 
 
-def test_it_refuses_a_copy_larger_than_the_editing_limit(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_refuses_a_copy_larger_than_the_editing_limit(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     config.update(max_edit_size=10)
     url = put_blob(fake_ds, b"x" * 11, "docx")
     body = {"url": url, "title": "Plan.docx", "fileType": "docx", "space_id": personas.space.pk}
@@ -175,8 +168,8 @@ def test_it_refuses_a_copy_larger_than_the_editing_limit(setup) -> None:
     assert Attachment.objects.count() == 1
 
 
-def test_it_refuses_a_copy_of_an_unknown_type(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_refuses_a_copy_of_an_unknown_type(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     url = put_blob(fake_ds, b"MZ", "exe")
     body = {"url": url, "title": "Plan", "fileType": "exe", "space_id": personas.space.pk}
     response = post_json(personas.client_for("editor"), event_url(attachment, "save-as"), body)
@@ -184,8 +177,8 @@ def test_it_refuses_a_copy_of_an_unknown_type(setup) -> None:
     assert fake_ds.requests_to("/cache/files/") == []
 
 
-def test_it_lists_only_the_spaces_the_user_may_add_files_to(setup) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_lists_only_the_spaces_the_user_may_add_files_to(editing_setup) -> None:
+    personas, attachment, _fake_ds = editing_setup
     own = services.space_create(name="Archive", created_by=personas.viewer)
     services.space_create(name="Secret", created_by=personas.owner)
     answer = personas.client_for("viewer").get(event_url(attachment, "spaces")).json()
@@ -197,8 +190,8 @@ def test_it_lists_only_the_spaces_the_user_may_add_files_to(setup) -> None:
 # --- rename --------------------------------------------------------------------------------------------------
 
 
-def test_it_renames_keeping_the_extension_and_tells_the_open_session(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_renames_keeping_the_extension_and_tells_the_open_session(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     client = personas.client_for("editor")
     cfg = editor_config(client, attachment)
     session = fake_ds.open(cfg)
@@ -214,8 +207,8 @@ def test_it_renames_keeping_the_extension_and_tells_the_open_session(setup) -> N
     assert jwt.decode(command.json()["token"], fake_ds.secret, algorithms=["HS256"])["c"] == "meta"
 
 
-def test_it_renames_when_nobody_has_the_file_open(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_renames_when_nobody_has_the_file_open(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     client = personas.client_for("editor")
     editor_config(client, attachment)  # a live key, but no session on the DS: the meta command answers error 1
     response = post_json(client, event_url(attachment, "rename"), {"title": "Notes.docx"})
@@ -226,8 +219,8 @@ def test_it_renames_when_nobody_has_the_file_open(setup) -> None:
 
 
 @pytest.mark.parametrize("title", ["", "   ", None, ["x"]])
-def test_it_refuses_an_empty_name(setup, title) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_refuses_an_empty_name(editing_setup, title) -> None:
+    personas, attachment, _fake_ds = editing_setup
     response = post_json(personas.client_for("editor"), event_url(attachment, "rename"), {"title": title})
     assert response.status_code == 400
     attachment.refresh_from_db()
@@ -237,8 +230,8 @@ def test_it_refuses_an_empty_name(setup, title) -> None:
 # --- insert an image -------------------------------------------------------------------------------------------
 
 
-def test_it_lists_the_images_of_the_same_space_only(setup, make_attachment) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_lists_the_images_of_the_same_space_only(editing_setup, make_attachment) -> None:
+    personas, attachment, _fake_ds = editing_setup
     logo = make_attachment(personas.space, "Logo.png", content=PNG)
     photo = make_attachment(personas.space, "photo.JPEG", content=b"jpeg")
     make_attachment(personas.space, "notes.txt", content=b"text")
@@ -248,8 +241,8 @@ def test_it_lists_the_images_of_the_same_space_only(setup, make_attachment) -> N
     assert answer == {"images": [{"id": logo.pk, "title": "Logo.png"}, {"id": photo.pk, "title": "photo.JPEG"}]}
 
 
-def test_it_hands_the_editor_an_image_link_the_document_server_can_download(setup, make_attachment) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_hands_the_editor_an_image_link_the_document_server_can_download(editing_setup, make_attachment) -> None:
+    personas, attachment, fake_ds = editing_setup
     logo = make_attachment(personas.space, "Logo.png", content=PNG)
 
     response = personas.client_for("editor").get(event_url(attachment, "image", logo.pk) + "?c=change")
@@ -265,8 +258,8 @@ def test_it_hands_the_editor_an_image_link_the_document_server_can_download(setu
     assert Client().get(urlsplit(url).path, parse_qs(urlsplit(url).query)).status_code == 403
 
 
-def test_it_refuses_an_image_from_another_space_or_a_file_that_is_not_an_image(setup, make_attachment) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_refuses_an_image_from_another_space_or_a_file_that_is_not_an_image(editing_setup, make_attachment) -> None:
+    personas, attachment, _fake_ds = editing_setup
     elsewhere = services.space_create(name="Other", created_by=personas.editor)
     foreign = make_attachment(elsewhere, "Foreign.png", content=PNG)
     document = make_attachment(personas.space, "Notes.docx")
@@ -280,8 +273,8 @@ def test_it_refuses_an_image_from_another_space_or_a_file_that_is_not_an_image(s
 # --- mentions --------------------------------------------------------------------------------------------------
 
 
-def test_it_offers_only_the_space_members_for_mentions(setup) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_offers_only_the_space_members_for_mentions(editing_setup) -> None:
+    personas, attachment, _fake_ds = editing_setup
     answer = personas.client_for("editor").get(event_url(attachment, "users") + "?c=mention").json()
     assert answer["c"] == "mention"
     emails = {user["email"] for user in answer["users"]}
@@ -290,8 +283,8 @@ def test_it_offers_only_the_space_members_for_mentions(setup) -> None:
     assert all(user["id"] for user in answer["users"])
 
 
-def test_it_mails_only_mentioned_members_with_a_link_to_the_editor(setup, mailoutbox) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_mails_only_mentioned_members_with_a_link_to_the_editor(editing_setup, mailoutbox) -> None:
+    personas, attachment, _fake_ds = editing_setup
     action = {"action": {"type": "comment", "data": "c_1"}}
     body = {
         "emails": ["VERA@example.com", "oscar@example.com", "stella@example.com", "nobody@example.com"],
@@ -311,16 +304,16 @@ def test_it_mails_only_mentioned_members_with_a_link_to_the_editor(setup, mailou
     assert json.loads(parse_qs(urlsplit(link).query)["action"][0]) == action
 
 
-def test_it_refuses_more_than_fifty_recipients(setup, mailoutbox) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_refuses_more_than_fifty_recipients(editing_setup, mailoutbox) -> None:
+    personas, attachment, _fake_ds = editing_setup
     emails = [f"user{number}@example.com" for number in range(51)]
     response = post_json(personas.client_for("editor"), event_url(attachment, "notify"), {"emails": emails})
     assert response.status_code == 400
     assert mailoutbox == []
 
 
-def test_it_puts_the_mention_link_back_into_the_signed_config(setup, mailoutbox) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_puts_the_mention_link_back_into_the_signed_config(editing_setup, mailoutbox) -> None:
+    personas, attachment, fake_ds = editing_setup
     action = {"action": {"type": "comment", "data": "c_7"}}
     body = {"emails": ["vera@example.com"], "message": "", "actionLink": action}
     post_json(personas.client_for("editor"), event_url(attachment, "notify"), body)
@@ -334,8 +327,8 @@ def test_it_puts_the_mention_link_back_into_the_signed_config(setup, mailoutbox)
 
 
 @pytest.mark.parametrize("query", ["?action=not-json", "?action=[1]", "?action=" + "%7B%22a%22%3A%22" + "x" * 3000])
-def test_it_ignores_a_malformed_or_oversized_action_link(setup, query) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_ignores_a_malformed_or_oversized_action_link(editing_setup, query) -> None:
+    personas, attachment, _fake_ds = editing_setup
     cfg = editor_config(personas.client_for("editor"), attachment, query)
     assert "actionLink" not in cfg["editorConfig"]
 
@@ -364,8 +357,8 @@ def fake_ds_calls(page, method: str) -> list:
 
 
 @pytest.mark.browser
-def test_it_renames_from_the_editor(setup, browser_page) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_renames_from_the_editor(editing_setup, browser_page) -> None:
+    personas, attachment, _fake_ds = editing_setup
     page, frame = open_editor(browser_page, personas, attachment)
 
     send_event(frame, "onRequestRename", "Roadmap")
@@ -378,8 +371,8 @@ def test_it_renames_from_the_editor(setup, browser_page) -> None:
 
 
 @pytest.mark.browser
-def test_it_answers_the_editors_request_for_users(setup, browser_page) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_answers_the_editors_request_for_users(editing_setup, browser_page) -> None:
+    personas, attachment, _fake_ds = editing_setup
     page, frame = open_editor(browser_page, personas, attachment)
 
     send_event(frame, "onRequestUsers", {"c": "mention"})
@@ -392,8 +385,8 @@ def test_it_answers_the_editors_request_for_users(setup, browser_page) -> None:
 
 
 @pytest.mark.browser
-def test_it_inserts_an_image_chosen_in_the_dialog(setup, make_attachment, browser_page) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_inserts_an_image_chosen_in_the_dialog(editing_setup, make_attachment, browser_page) -> None:
+    personas, attachment, fake_ds = editing_setup
     make_attachment(personas.space, "Logo.png", content=PNG)
     page, frame = open_editor(browser_page, personas, attachment)
 
@@ -409,8 +402,8 @@ def test_it_inserts_an_image_chosen_in_the_dialog(setup, make_attachment, browse
 
 
 @pytest.mark.browser
-def test_it_saves_a_copy_into_the_space_chosen_in_the_dialog(setup, browser_page) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_saves_a_copy_into_the_space_chosen_in_the_dialog(editing_setup, browser_page) -> None:
+    personas, attachment, fake_ds = editing_setup
     url = put_blob(fake_ds, b"copy bytes", "docx")
     page, frame = open_editor(browser_page, personas, attachment)
 
@@ -424,8 +417,8 @@ def test_it_saves_a_copy_into_the_space_chosen_in_the_dialog(setup, browser_page
 
 
 @pytest.mark.browser
-def test_it_offers_viewers_no_editing_events(setup, browser_page) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_offers_viewers_no_editing_events(editing_setup, browser_page) -> None:
+    personas, attachment, _fake_ds = editing_setup
     page, frame = open_editor(browser_page, personas, attachment, persona="viewer")
     send_event(frame, "onRequestUsers", {"c": "mention"})
     send_event(frame, "onRequestRename", "Hijacked")

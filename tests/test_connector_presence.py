@@ -11,18 +11,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from connector import config
 from connector.models import DocumentKey, SaveRequest
 from tests.support.browser import TIMEOUT_MS
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def setup(personas, make_attachment, live_server, fake_ds):
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
-    attachment = make_attachment(personas.space, "Plan.docx", content=b"original bytes", user=personas.owner)
-    return personas, attachment, fake_ds
 
 
 def editor_config(personas, attachment, persona: str) -> dict:
@@ -36,8 +28,8 @@ def presence(personas, attachment, persona: str):
     return personas.client_for(persona).get(reverse("onlyoffice-presence", args=[attachment.pk]))
 
 
-def test_it_tells_a_viewer_who_is_editing(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_tells_a_viewer_who_is_editing(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     fake_ds.open(editor_config(personas, attachment, "editor"))
     response = presence(personas, attachment, "viewer")
     assert response.status_code == 200
@@ -45,16 +37,16 @@ def test_it_tells_a_viewer_who_is_editing(setup) -> None:
     assert response["Cache-Control"] == "no-store"
 
 
-def test_it_never_lists_the_user_themself(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_never_lists_the_user_themself(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     fake_ds.open(editor_config(personas, attachment, "editor"))
     fake_ds.open(editor_config(personas, attachment, "owner"))
     assert presence(personas, attachment, "editor").json()["editors"] == ["Olivia Owner"]
     assert presence(personas, attachment, "owner").json()["editors"] == ["Eddie Editor"]
 
 
-def test_it_forgets_the_editors_once_the_session_closes(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_forgets_the_editors_once_the_session_closes(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment, "editor")
     session = fake_ds.open(cfg)
     uid = cfg["editorConfig"]["user"]["id"]
@@ -64,8 +56,8 @@ def test_it_forgets_the_editors_once_the_session_closes(setup) -> None:
     assert presence(personas, attachment, "viewer").json() == {"editors": [], "saving": False, "version": 2}
 
 
-def test_it_reports_a_pending_save(setup) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_reports_a_pending_save(editing_setup) -> None:
+    personas, attachment, _fake_ds = editing_setup
     editor_config(personas, attachment, "editor")  # issues the live key
     key = DocumentKey.objects.get(attachment=attachment, retired_at__isnull=True)
     # Test data: a save the worker has not claimed yet.
@@ -73,24 +65,24 @@ def test_it_reports_a_pending_save(setup) -> None:
     assert presence(personas, attachment, "viewer").json()["saving"] is True
 
 
-def test_it_hides_the_file_from_an_outsider(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_hides_the_file_from_an_outsider(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     fake_ds.open(editor_config(personas, attachment, "editor"))
     response = presence(personas, attachment, "outsider")
     assert response.status_code == 404
     assert "Eddie" not in response.content.decode()
 
 
-def test_it_tells_an_anonymous_script_to_sign_in_again(setup) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_tells_an_anonymous_script_to_sign_in_again(editing_setup) -> None:
+    personas, attachment, _fake_ds = editing_setup
     response = presence(personas, attachment, "anonymous")
     assert response.status_code == 401
     assert response.json()["error"] == 1
 
 
 @pytest.mark.browser
-def test_it_shows_who_else_is_editing_on_the_editor_page(setup, browser_page) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_shows_who_else_is_editing_on_the_editor_page(editing_setup, browser_page) -> None:
+    personas, attachment, fake_ds = editing_setup
     fake_ds.open(editor_config(personas, attachment, "owner"))  # Olivia is already editing
     browser_page.login(personas.client_for("editor"))
     browser_page.goto(reverse("onlyoffice-editor", args=[attachment.pk]))

@@ -27,22 +27,7 @@ from connector.recovery import FORGOTTEN_COMMENT
 from tests.test_connector_callback import editor_config, put_blob
 from tests.test_connector_save_failures import send_save
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def inline_retries(monkeypatch):
-    """Inline tasks run their retries at once, but only when a retry is not raised to the caller as an error."""
-    from config.celery_app import app
-
-    monkeypatch.setitem(app.conf, "task_eager_propagates", False)
-
-
-@pytest.fixture
-def setup(personas, make_attachment, live_server, fake_ds):
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
-    attachment = make_attachment(personas.space, "Plan.docx", content=b"original bytes", user=personas.owner)
-    return personas, attachment, fake_ds
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("inline_retries")]
 
 
 def list_statuses(personas, persona: str) -> list[tuple[str, str]]:
@@ -90,8 +75,8 @@ def retry(client: Client, save: SaveRequest):
 # --- conflicts ---------------------------------------------------------------------------------------------
 
 
-def test_it_keeps_a_save_that_raced_an_upload_and_marks_the_conflict(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_keeps_a_save_that_raced_an_upload_and_marks_the_conflict(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     fake_ds.open(cfg)
     upload(personas, attachment, b"uploaded meanwhile")
@@ -111,8 +96,8 @@ def test_it_keeps_a_save_that_raced_an_upload_and_marks_the_conflict(setup) -> N
     assert editor_config(personas, attachment)["document"]["key"] != cfg["document"]["key"]
 
 
-def test_it_does_not_call_a_sessions_own_forcesaves_a_conflict(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_does_not_call_a_sessions_own_forcesaves_a_conflict(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     uid = cfg["editorConfig"]["user"]["id"]
     session = fake_ds.open(cfg)
@@ -127,8 +112,8 @@ def test_it_does_not_call_a_sessions_own_forcesaves_a_conflict(setup) -> None:
     assert ("warning", "Conflicting edits") not in list_statuses(personas, "editor")
 
 
-def test_it_stores_two_sessions_and_an_upload_numbered_without_gaps(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_stores_two_sessions_and_an_upload_numbered_without_gaps(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     first = editor_config(personas, attachment, "editor")
     fake_ds.open(first)
     upload(personas, attachment, b"uploaded")
@@ -148,8 +133,8 @@ def test_it_stores_two_sessions_and_an_upload_numbered_without_gaps(setup) -> No
 
 
 @pytest.mark.postgres
-def test_it_judges_concurrent_saves_and_an_upload_by_the_number_they_really_follow(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_judges_concurrent_saves_and_an_upload_by_the_number_they_really_follow(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     first = editor_config(personas, attachment, "editor")
     fake_ds.open(first)
     upload(personas, attachment, b"uploaded before")
@@ -185,9 +170,9 @@ def test_it_judges_concurrent_saves_and_an_upload_by_the_number_they_really_foll
 
 
 def test_it_shows_conflicts_with_the_same_number_of_queries_for_one_row_or_many(
-    setup, make_attachment, django_assert_max_num_queries
+    editing_setup, make_attachment, django_assert_max_num_queries
 ) -> None:
-    personas, attachment, fake_ds = setup
+    personas, attachment, fake_ds = editing_setup
 
     def conflicted(item) -> None:
         cfg = editor_config(personas, item)
@@ -210,8 +195,8 @@ def test_it_shows_conflicts_with_the_same_number_of_queries_for_one_row_or_many(
 # --- failed saves and Retry ----------------------------------------------------------------------------------
 
 
-def test_it_shows_who_lost_edits_and_offers_retry_to_editors_only(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_shows_who_lost_edits_and_offers_retry_to_editors_only(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     save, _url = failed_save(personas, attachment, fake_ds)
     when = timezone.localtime(save.created_at).strftime("%H:%M")
     label = f"Edits by Eddie Editor at {when} could not be saved"
@@ -228,8 +213,8 @@ def test_it_shows_who_lost_edits_and_offers_retry_to_editors_only(setup) -> None
     assert retry_url not in viewer_html.decode()
 
 
-def test_it_stores_a_retried_save_exactly_once(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_stores_a_retried_save_exactly_once(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     save, url = failed_save(personas, attachment, fake_ds)
     fake_ds.blob(url).faults.clear()
     client = personas.client_for("editor")
@@ -247,8 +232,8 @@ def test_it_stores_a_retried_save_exactly_once(setup) -> None:
     assert not [status for status in list_statuses(personas, "editor") if status[0] == "danger"]
 
 
-def test_it_recovers_through_get_forgotten_once_the_link_has_expired(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_recovers_through_get_forgotten_once_the_link_has_expired(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     save, url = failed_save(personas, attachment, fake_ds)
     key = save.document_key.key
     # The callback arrived 16 minutes ago: its link is dead, only the DS's forgotten copy is left.
@@ -271,8 +256,8 @@ def urlsafe_folder(url: str) -> str:
 
 
 @pytest.mark.parametrize("gone", [403, 404, 410])
-def test_it_asks_for_the_forgotten_file_when_the_link_answers_gone(setup, gone) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_asks_for_the_forgotten_file_when_the_link_answers_gone(editing_setup, gone) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     url = put_blob(fake_ds, cfg["document"]["key"], b"never served", "docx")
     fake_ds.blob(url).fail_with(gone)
@@ -287,8 +272,8 @@ def test_it_asks_for_the_forgotten_file_when_the_link_answers_gone(setup, gone) 
     assert fake_ds.forgotten_keys == []
 
 
-def test_it_refuses_retry_to_viewers_outsiders_and_posts_without_csrf(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_refuses_retry_to_viewers_outsiders_and_posts_without_csrf(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     save, url = failed_save(personas, attachment, fake_ds)
     fake_ds.blob(url).faults.clear()
     target = reverse("onlyoffice-save-retry", args=[save.pk])
@@ -310,8 +295,8 @@ def test_it_refuses_retry_to_viewers_outsiders_and_posts_without_csrf(setup) -> 
 # --- the email -------------------------------------------------------------------------------------------------
 
 
-def test_it_emails_the_space_admins_without_any_document_server_link(setup, mailoutbox, live_server) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_emails_the_space_admins_without_any_document_server_link(editing_setup, mailoutbox, live_server) -> None:
+    personas, attachment, fake_ds = editing_setup
 
     _save, url = failed_save(personas, attachment, fake_ds)
 
@@ -331,8 +316,8 @@ def test_it_emails_the_space_admins_without_any_document_server_link(setup, mail
 # --- manage.py onlyoffice recover --------------------------------------------------------------------------------
 
 
-def test_it_recovers_forgotten_files_from_the_command_and_leaves_foreign_keys(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_recovers_forgotten_files_from_the_command_and_leaves_foreign_keys(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     uid = cfg["editorConfig"]["user"]["id"]
     session = fake_ds.open(cfg)

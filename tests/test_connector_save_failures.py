@@ -20,24 +20,9 @@ from connector.tasks import MAX_RETRIES
 from tests.support.workers import reset_broker_connections
 from tests.test_connector_callback import editor_config, put_blob
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("inline_retries")]
 
 LASTSAVE = "2026-03-29T10:03:10.000Z"
-
-
-@pytest.fixture(autouse=True)
-def inline_retries(monkeypatch):
-    """Inline tasks run their retries at once, but only when a retry is not raised to the caller as an error."""
-    from config.celery_app import app
-
-    monkeypatch.setitem(app.conf, "task_eager_propagates", False)
-
-
-@pytest.fixture
-def setup(personas, make_attachment, live_server, fake_ds):
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
-    attachment = make_attachment(personas.space, "Plan.docx", content=b"original bytes", user=personas.owner)
-    return personas, attachment, fake_ds
 
 
 @pytest.fixture
@@ -75,8 +60,10 @@ def failed_label(personas, persona: str) -> list[str]:
 
 
 @pytest.mark.parametrize("fault", ["fail_with", "close_mid_body", "hang"])
-def test_it_marks_the_save_failed_after_retrying_a_ds_that_keeps_failing(setup, fault, short_read_timeout) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_marks_the_save_failed_after_retrying_a_ds_that_keeps_failing(
+    editing_setup, fault, short_read_timeout
+) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     url = put_blob(fake_ds, cfg["document"]["key"], b"edited", "docx")
     getattr(fake_ds.blob(url), fault)()
@@ -92,8 +79,10 @@ def test_it_marks_the_save_failed_after_retrying_a_ds_that_keeps_failing(setup, 
 
 
 @pytest.mark.parametrize("fault", ["fail_with", "close_mid_body", "hang"])
-def test_it_stores_the_file_when_a_retry_succeeds_after_a_passing_fault(setup, fault, short_read_timeout) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_stores_the_file_when_a_retry_succeeds_after_a_passing_fault(
+    editing_setup, fault, short_read_timeout
+) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     url = put_blob(fake_ds, cfg["document"]["key"], b"edited after a hiccup", "docx")
     getattr(fake_ds.blob(url), fault)(times=2)
@@ -107,8 +96,8 @@ def test_it_stores_the_file_when_a_retry_succeeds_after_a_passing_fault(setup, f
     assert version.file.open("rb").read() == b"edited after a hiccup"
 
 
-def test_it_does_not_retry_a_file_the_ds_says_is_gone(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_does_not_retry_a_file_the_ds_says_is_gone(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     url = put_blob(fake_ds, cfg["document"]["key"], b"edited", "docx")
     fake_ds.blob(url).fail_with(404)
@@ -120,8 +109,8 @@ def test_it_does_not_retry_a_file_the_ds_says_is_gone(setup) -> None:
     assert len(fake_ds.requests_to("/cache/files/")) == 1
 
 
-def test_it_shows_a_failed_save_to_editors_and_admins_but_not_viewers(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_shows_a_failed_save_to_editors_and_admins_but_not_viewers(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     url = put_blob(fake_ds, cfg["document"]["key"], b"edited", "docx")
     fake_ds.blob(url).fail_with(500)
@@ -135,8 +124,8 @@ def test_it_shows_a_failed_save_to_editors_and_admins_but_not_viewers(setup) -> 
     assert not failed_label(personas, "viewer")
 
 
-def test_it_clears_the_failed_status_once_a_later_save_succeeds(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_clears_the_failed_status_once_a_later_save_succeeds(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     broken = put_blob(fake_ds, cfg["document"]["key"], b"lost", "docx")
     fake_ds.blob(broken).fail_with(500)
@@ -154,9 +143,9 @@ def test_it_clears_the_failed_status_once_a_later_save_succeeds(setup) -> None:
 
 
 def test_it_lists_who_is_editing_with_a_constant_number_of_queries(
-    setup, make_attachment, django_assert_max_num_queries
+    editing_setup, make_attachment, django_assert_max_num_queries
 ) -> None:
-    personas, attachment, fake_ds = setup
+    personas, attachment, fake_ds = editing_setup
     url = reverse("space_detail", args=[personas.space.id])
     client = personas.client_for("viewer")
     cfg = editor_config(personas, attachment)
@@ -184,8 +173,8 @@ def _count_queries(client, url: str) -> int:
     return len(queries)
 
 
-def test_it_converts_an_edit_back_to_the_attachments_own_format(setup, make_attachment) -> None:
-    personas, _attachment, fake_ds = setup
+def test_it_converts_an_edit_back_to_the_attachments_own_format(editing_setup, make_attachment) -> None:
+    personas, _attachment, fake_ds = editing_setup
     config.update(lossy_edit=["txt"])
     notes = make_attachment(personas.space, "notes.txt", content=b"first line\n", user=personas.owner)
     cfg = editor_config(personas, notes)
@@ -208,8 +197,8 @@ def test_it_converts_an_edit_back_to_the_attachments_own_format(setup, make_atta
     assert all(record.json()["outputtype"] == "txt" for record in conversions)
 
 
-def test_it_fails_the_save_when_the_conversion_back_fails_and_stores_nothing(setup, make_attachment) -> None:
-    personas, _attachment, fake_ds = setup
+def test_it_fails_the_save_when_the_conversion_back_fails_and_stores_nothing(editing_setup, make_attachment) -> None:
+    personas, _attachment, fake_ds = editing_setup
     config.update(lossy_edit=["txt"])
     notes = make_attachment(personas.space, "notes.txt", content=b"first line\n", user=personas.owner)
     cfg = editor_config(personas, notes)
@@ -234,10 +223,10 @@ def _docx_with(text: str) -> bytes:
     return buffer.getvalue()
 
 
-def test_it_enqueues_a_resent_save_that_the_broker_refused_the_first_time(setup, monkeypatch) -> None:
+def test_it_enqueues_a_resent_save_that_the_broker_refused_the_first_time(editing_setup, monkeypatch) -> None:
     from config.celery_app import app
 
-    personas, attachment, fake_ds = setup
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     url = put_blob(fake_ds, cfg["document"]["key"], b"kept through a broker outage", "docx")
     uid = cfg["editorConfig"]["user"]["id"]

@@ -29,13 +29,6 @@ SAVE_NOW = "Save a version now"
 END_SESSION = "End editing session"
 
 
-@pytest.fixture
-def setup(personas, make_attachment, live_server, fake_ds):
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
-    attachment = make_attachment(personas.space, "Plan.docx", content=b"original bytes", user=personas.owner)
-    return personas, attachment, fake_ds
-
-
 def editor_config(personas: Personas, attachment: Attachment, persona: str = "editor") -> dict:
     html = personas.client_for(persona).get(reverse("onlyoffice-editor", args=[attachment.pk])).content.decode()
     match = re.search(r'<script id="onlyoffice-config" type="application/json">(.*?)</script>', html, re.S)
@@ -69,8 +62,8 @@ def live_key(attachment: Attachment) -> DocumentKey:
 # --- Save a version now --------------------------------------------------------------------------------------
 
 
-def test_it_stores_a_version_now_while_the_session_goes_on_with_the_same_key(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_stores_a_version_now_while_the_session_goes_on_with_the_same_key(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     session, uid, key = open_session(personas, attachment, fake_ds)
     session.edit(uid, b"typed so far")
 
@@ -94,8 +87,8 @@ def test_it_stores_a_version_now_while_the_session_goes_on_with_the_same_key(set
     assert session.editors == [uid] and not session.closed_for_editing
 
 
-def test_it_says_there_is_nothing_to_store_when_nothing_changed(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_says_there_is_nothing_to_store_when_nothing_changed(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     open_session(personas, attachment, fake_ds)
 
     response = post(personas, "editor", "onlyoffice-forcesave", attachment)
@@ -106,8 +99,8 @@ def test_it_says_there_is_nothing_to_store_when_nothing_changed(setup) -> None:
     assert not [record for record in fake_ds.callbacks if record.status == 6]
 
 
-def test_it_says_there_is_nothing_to_store_after_a_version_was_just_stored(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_says_there_is_nothing_to_store_after_a_version_was_just_stored(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     session, uid, _key = open_session(personas, attachment, fake_ds)
     session.edit(uid, b"typed so far")
     post(personas, "editor", "onlyoffice-forcesave", attachment)
@@ -120,8 +113,8 @@ def test_it_says_there_is_nothing_to_store_after_a_version_was_just_stored(setup
     assert current_version(attachment) == 2
 
 
-def test_it_says_nobody_is_editing_when_the_document_server_has_no_session(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_says_nobody_is_editing_when_the_document_server_has_no_session(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     editor_config(personas, attachment)  # a key was issued, but nobody opened the editor with it
 
     response = post(personas, "editor", "onlyoffice-forcesave", attachment)
@@ -130,8 +123,8 @@ def test_it_says_nobody_is_editing_when_the_document_server_has_no_session(setup
     assert len(fake_ds.requests_to("/command")) == 1
 
 
-def test_it_says_nobody_is_editing_without_asking_when_no_key_was_ever_issued(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_says_nobody_is_editing_without_asking_when_no_key_was_ever_issued(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
 
     response = post(personas, "editor", "onlyoffice-forcesave", attachment)
 
@@ -140,8 +133,8 @@ def test_it_says_nobody_is_editing_without_asking_when_no_key_was_ever_issued(se
     assert not DocumentKey.objects.filter(attachment=attachment).exists()
 
 
-def test_it_says_when_the_document_server_cannot_be_reached(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_says_when_the_document_server_cannot_be_reached(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     session, uid, _key = open_session(personas, attachment, fake_ds)
     session.edit(uid, b"typed so far")
     fake_ds.down()
@@ -152,8 +145,8 @@ def test_it_says_when_the_document_server_cannot_be_reached(setup) -> None:
     assert current_version(attachment) == 1
 
 
-def test_it_says_when_the_secret_does_not_match(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_says_when_the_secret_does_not_match(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     session, uid, _key = open_session(personas, attachment, fake_ds)
     session.edit(uid, b"typed so far")
     config.update(jwt_secret="not-the-document-servers-secret-0123456789abcdef")
@@ -166,8 +159,8 @@ def test_it_says_when_the_secret_does_not_match(setup) -> None:
     assert current_version(attachment) == 1
 
 
-def test_it_sends_the_command_with_the_live_key_and_a_jwt(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_sends_the_command_with_the_live_key_and_a_jwt(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     session, uid, key = open_session(personas, attachment, fake_ds)
     session.edit(uid, b"typed so far")
 
@@ -187,15 +180,15 @@ def test_it_sends_the_command_with_the_live_key_and_a_jwt(setup) -> None:
 
 
 @pytest.mark.parametrize("forcesave", [True, False])
-def test_it_puts_the_forcesave_setting_into_the_editor_config(setup, forcesave: bool) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_puts_the_forcesave_setting_into_the_editor_config(editing_setup, forcesave: bool) -> None:
+    personas, attachment, _fake_ds = editing_setup
     config.update(forcesave=forcesave)
 
     assert editor_config(personas, attachment)["editorConfig"]["customization"]["forcesave"] is forcesave
 
 
-def test_it_stores_a_version_from_the_save_button_and_keeps_the_key(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_stores_a_version_from_the_save_button_and_keeps_the_key(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     config.update(forcesave=True)
     session, uid, key = open_session(personas, attachment, fake_ds)
     session.edit(uid, b"saved with the button")
@@ -217,8 +210,8 @@ def test_it_stores_a_version_from_the_save_button_and_keeps_the_key(setup) -> No
 
 
 @pytest.mark.parametrize("persona", ["owner", "staff"])
-def test_it_ends_the_session_and_the_changes_are_stored(setup, persona: str) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_ends_the_session_and_the_changes_are_stored(editing_setup, persona: str) -> None:
+    personas, attachment, fake_ds = editing_setup
     session, uid, key = open_session(personas, attachment, fake_ds)
     session.edit(uid, b"left unsaved")
 
@@ -234,8 +227,8 @@ def test_it_ends_the_session_and_the_changes_are_stored(setup, persona: str) -> 
     assert not DocumentKey.objects.filter(key=key, retired_at__isnull=True).exists()
 
 
-def test_it_ends_a_session_without_changes_and_nobody_is_editing_after(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_ends_a_session_without_changes_and_nobody_is_editing_after(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     session, _uid, _key = open_session(personas, attachment, fake_ds, "editor")
     open_session(personas, attachment, fake_ds, "owner")
 
@@ -260,8 +253,8 @@ def test_it_ends_a_session_without_changes_and_nobody_is_editing_after(setup) ->
         ("editor", "onlyoffice-drop", 403),
     ],
 )
-def test_it_refuses_people_without_the_role_and_sends_nothing(setup, persona: str, name: str, status) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_refuses_people_without_the_role_and_sends_nothing(editing_setup, persona: str, name: str, status) -> None:
+    personas, attachment, fake_ds = editing_setup
     session, uid, _key = open_session(personas, attachment, fake_ds)
     session.edit(uid, b"typed so far")
 
@@ -276,8 +269,8 @@ def test_it_refuses_people_without_the_role_and_sends_nothing(setup, persona: st
 
 
 @pytest.mark.parametrize("name", ["onlyoffice-forcesave", "onlyoffice-drop"])
-def test_it_answers_only_post(setup, name: str) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_answers_only_post(editing_setup, name: str) -> None:
+    personas, attachment, fake_ds = editing_setup
 
     response = personas.client_for("owner").get(reverse(name, args=[attachment.pk]))
 
@@ -289,8 +282,8 @@ def test_it_answers_only_post(setup, name: str) -> None:
     ("wanted", "local"),
     [("/spaces/{space}/?page=1", True), ("https://evil.example/", False), ("//evil.example/x", False)],
 )
-def test_it_returns_only_to_a_page_of_this_site(setup, wanted: str, local: bool) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_returns_only_to_a_page_of_this_site(editing_setup, wanted: str, local: bool) -> None:
+    personas, attachment, _fake_ds = editing_setup
     target = wanted.format(space=personas.space.id)
 
     response = personas.client_for("editor").post(
@@ -309,8 +302,8 @@ def menu_entries(personas: Personas, persona: str, url: str) -> set[str]:
     return {label for label in (SAVE_NOW, END_SESSION) if label in html}
 
 
-def test_it_offers_the_entries_only_while_the_file_is_edited(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_offers_the_entries_only_while_the_file_is_edited(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     space_url = reverse("space_detail", args=[personas.space.id])
     detail_url = reverse("attachment_detail", args=[attachment.pk])
     assert menu_entries(personas, "owner", space_url) == set()

@@ -14,19 +14,11 @@ from django.urls import reverse
 
 from attachments import services
 from attachments.models import Role, VersionSource
-from connector import config
 from connector.models import DocumentKey, SaveRequest
 from tests.conftest import make_user
 from tests.support.browser import TIMEOUT_MS
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def setup(personas, make_attachment, live_server, fake_ds):
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
-    attachment = make_attachment(personas.space, "Plan.docx", content=b"original bytes", user=personas.owner)
-    return personas, attachment, fake_ds
 
 
 def editor_config(client, attachment) -> dict:
@@ -47,8 +39,8 @@ def rows(client, space_id: int, ids: str) -> dict[int, dict]:
     return {row["id"]: row for row in response.json()["rows"]}
 
 
-def test_it_gives_a_viewer_the_state_of_each_row(setup) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_gives_a_viewer_the_state_of_each_row(editing_setup) -> None:
+    personas, attachment, _fake_ds = editing_setup
     row = rows(personas.client_for("viewer"), personas.space.id, str(attachment.pk))[attachment.pk]
     assert row["current_version"] == 1
     assert row["size_display"] == "14 B"
@@ -57,21 +49,21 @@ def test_it_gives_a_viewer_the_state_of_each_row(setup) -> None:
     assert row["statuses_html"].strip() == ""
 
 
-def test_it_hides_the_space_from_an_outsider(setup) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_hides_the_space_from_an_outsider(editing_setup) -> None:
+    personas, attachment, _fake_ds = editing_setup
     response = personas.client_for("outsider").get(rows_url(personas.space.id, str(attachment.pk)))
     assert response.status_code == 404
 
 
-def test_it_sends_an_anonymous_visitor_to_the_login_page(setup) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_sends_an_anonymous_visitor_to_the_login_page(editing_setup) -> None:
+    personas, attachment, _fake_ds = editing_setup
     response = personas.client_for("anonymous").get(rows_url(personas.space.id, str(attachment.pk)))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_it_ignores_ids_outside_the_space(setup, make_attachment) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_ignores_ids_outside_the_space(editing_setup, make_attachment) -> None:
+    personas, attachment, _fake_ds = editing_setup
     elsewhere = services.space_create(name="Elsewhere", created_by=personas.owner)
     foreign = make_attachment(elsewhere, "Secret.docx")
     found = rows(personas.client_for("owner"), personas.space.id, f"{attachment.pk},{foreign.pk},999999")
@@ -79,15 +71,15 @@ def test_it_ignores_ids_outside_the_space(setup, make_attachment) -> None:
 
 
 @pytest.mark.parametrize("ids", ["", "abc", "1,x", "1;2", "-1", "1.5", "٣", ",".join(str(n) for n in range(1, 102))])
-def test_it_refuses_bad_ids_with_a_json_error(setup, ids: str) -> None:
-    personas, _attachment, _fake_ds = setup
+def test_it_refuses_bad_ids_with_a_json_error(editing_setup, ids: str) -> None:
+    personas, _attachment, _fake_ds = editing_setup
     response = personas.client_for("viewer").get(rows_url(personas.space.id, ids))
     assert response.status_code == 400
     assert response.json()["error"]
 
 
-def test_it_names_who_is_editing_and_forgets_them_once_they_leave(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_names_who_is_editing_and_forgets_them_once_they_leave(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     owner_cfg = editor_config(personas.client_for("owner"), attachment)
     session = fake_ds.open(owner_cfg)  # status 1: Olivia joins
     fake_ds.open(editor_config(personas.client_for("editor"), attachment))  # status 1: Eddie joins
@@ -109,8 +101,8 @@ def test_it_names_who_is_editing_and_forgets_them_once_they_leave(setup) -> None
     assert "Being edited" not in rows(viewer, personas.space.id, str(attachment.pk))[attachment.pk]["statuses_html"]
 
 
-def test_it_names_three_editors_then_counts_the_others(setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_names_three_editors_then_counts_the_others(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     for number in range(5):
         user = make_user(f"user{number}", first_name=f"Person{number}")
         services.membership_set(space=personas.space, user=user, role=Role.EDITOR)
@@ -121,8 +113,8 @@ def test_it_names_three_editors_then_counts_the_others(setup) -> None:
     assert "Being edited by Person0, Person1, Person2 and 2 others" in html
 
 
-def test_it_shows_saving_while_a_save_request_is_pending(setup) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_shows_saving_while_a_save_request_is_pending(editing_setup) -> None:
+    personas, attachment, _fake_ds = editing_setup
 
     editor_config(personas.client_for("editor"), attachment)  # issues the live key
     key = DocumentKey.objects.get(attachment=attachment, retired_at__isnull=True)
@@ -134,8 +126,10 @@ def test_it_shows_saving_while_a_save_request_is_pending(setup) -> None:
     assert "Saving…" not in rows(viewer, personas.space.id, str(attachment.pk))[attachment.pk]["statuses_html"]
 
 
-def test_it_answers_with_a_constant_number_of_queries(setup, make_attachment, django_assert_max_num_queries) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_answers_with_a_constant_number_of_queries(
+    editing_setup, make_attachment, django_assert_max_num_queries
+) -> None:
+    personas, attachment, fake_ds = editing_setup
     client = personas.client_for("viewer")
     fake_ds.open(editor_config(personas.client_for("editor"), attachment))
     executed: list[str] = []
@@ -163,8 +157,8 @@ def test_it_answers_with_a_constant_number_of_queries(setup, make_attachment, dj
 
 
 @pytest.mark.browser
-def test_it_updates_a_row_without_a_reload_when_an_edit_is_saved(setup, browser_page) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_updates_a_row_without_a_reload_when_an_edit_is_saved(editing_setup, browser_page) -> None:
+    personas, attachment, fake_ds = editing_setup
     browser_page.login(personas.client_for("viewer"))
     browser_page.goto(reverse("space_detail", args=[personas.space.id]))
     page = browser_page.page
@@ -193,8 +187,8 @@ def test_it_updates_a_row_without_a_reload_when_an_edit_is_saved(setup, browser_
 
 
 @pytest.mark.browser
-def test_it_offers_a_reload_on_the_attachment_page_when_a_new_version_arrives(setup, browser_page) -> None:
-    personas, attachment, _fake_ds = setup
+def test_it_offers_a_reload_on_the_attachment_page_when_a_new_version_arrives(editing_setup, browser_page) -> None:
+    personas, attachment, _fake_ds = editing_setup
     browser_page.login(personas.client_for("viewer"))
     browser_page.goto(reverse("attachment_detail", args=[attachment.pk]))
     page = browser_page.page

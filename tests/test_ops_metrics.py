@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
-from connector import config, docserver
+from connector import docserver
 from connector.tasks import MAX_RETRIES
 from tests.test_connector_callback import editor_config, put_blob
 from tests.test_connector_save_failures import send_save
@@ -34,13 +34,6 @@ def metrics_on(settings):
     return settings
 
 
-@pytest.fixture
-def setup(personas, make_attachment, live_server, fake_ds):
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
-    attachment = make_attachment(personas.space, "Plan.docx", content=b"original bytes", user=personas.owner)
-    return personas, attachment, fake_ds
-
-
 def scrape(client: Client | None = None, **headers: str) -> dict[tuple[str, tuple], float]:
     response = (client or Client()).get("/metrics", **headers)
     assert response.status_code == 200, response.content
@@ -52,8 +45,8 @@ def scrape(client: Client | None = None, **headers: str) -> dict[tuple[str, tupl
     return samples
 
 
-def test_it_counts_a_stored_save_its_callback_and_its_latency(metrics_on, setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_counts_a_stored_save_its_callback_and_its_latency(metrics_on, editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     before = scrape()
     assert before[("onlyoffice_saves_stored_total", ())] == 0
     cfg = editor_config(personas, attachment)
@@ -70,8 +63,8 @@ def test_it_counts_a_stored_save_its_callback_and_its_latency(metrics_on, setup)
     assert after[("onlyoffice_save_latency_seconds_sum", ())] >= 0
 
 
-def test_it_counts_retries_and_a_failed_save(metrics_on, setup) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_counts_retries_and_a_failed_save(metrics_on, editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     url = put_blob(fake_ds, cfg["document"]["key"], b"edited", "docx")
     fake_ds.blob(url).fail_with()

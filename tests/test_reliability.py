@@ -30,7 +30,6 @@ from django.db import connection
 
 from attachments.models import Attachment, Version
 from config.celery_app import app
-from connector import config
 from connector.models import CallbackEvent, SaveRequest
 from connector.sweep import sweep_stuck_saves
 from connector.tasks import MAX_RETRIES
@@ -48,13 +47,6 @@ LASTSAVE = "2026-03-29T10:03:10.000Z"
 def media_root(_isolated_media: Path) -> Path:
     """This test's media folder, which its workers write to too."""
     return _isolated_media
-
-
-@pytest.fixture
-def setup(personas, make_attachment, live_server, fake_ds):
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
-    attachment = make_attachment(personas.space, "Plan.docx", content=b"original bytes", user=personas.owner)
-    return personas, attachment, fake_ds
 
 
 def save_fields(cfg: dict, url: str, *, status: int = 2, lastsave: str = LASTSAVE) -> dict:
@@ -87,8 +79,8 @@ def stored_files(media_root: Path) -> list[Path]:
 
 
 @pytest.mark.worker
-def test_it_finishes_a_save_whose_worker_was_killed_mid_download(setup, celery_worker_process) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_finishes_a_save_whose_worker_was_killed_mid_download(editing_setup, celery_worker_process) -> None:
+    personas, attachment, fake_ds = editing_setup
     first = celery_worker_process.start()
     cfg = editor_config(personas, attachment)
     url = put_blob(fake_ds, cfg["document"]["key"], b"edited before the crash", "docx")
@@ -120,8 +112,8 @@ def test_it_finishes_a_save_whose_worker_was_killed_mid_download(setup, celery_w
 
 
 @pytest.mark.worker
-def test_it_resends_a_save_whose_broker_message_was_lost(setup, celery_worker_process) -> None:
-    personas, attachment, fake_ds = setup
+def test_it_resends_a_save_whose_broker_message_was_lost(editing_setup, celery_worker_process) -> None:
+    personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
     send_save(fake_ds, cfg, put_blob(fake_ds, cfg["document"]["key"], b"sent twice", "docx"))
     # No worker yet: the message waits in the broker, and is lost there.
@@ -214,9 +206,9 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 @pytest.mark.redis
 @pytest.mark.worker
 def test_it_answers_callbacks_while_redis_is_down_and_saves_once_it_is_back(
-    setup, private_redis, media_root, tmp_path, monkeypatch
+    editing_setup, private_redis, media_root, tmp_path, monkeypatch
 ) -> None:
-    personas, attachment, fake_ds = setup
+    personas, attachment, fake_ds = editing_setup
     machine_redis = os.environ.get("REDIS_URL")
     # broker_for() takes the broker from REDIS_URL: point it at the private server, never the machine's one.
     monkeypatch.setenv("REDIS_URL", private_redis.url)
@@ -252,9 +244,9 @@ def test_it_answers_callbacks_while_redis_is_down_and_saves_once_it_is_back(
 
 @pytest.mark.worker
 def test_it_retries_a_failing_ds_link_then_shows_the_failure_and_stores_nothing(
-    setup, celery_worker_process, media_root
+    editing_setup, celery_worker_process, media_root
 ) -> None:
-    personas, attachment, fake_ds = setup
+    personas, attachment, fake_ds = editing_setup
     worker = celery_worker_process.start(extra_env=FAST_RETRIES)
     cfg = editor_config(personas, attachment)
     url = put_blob(fake_ds, cfg["document"]["key"], b"never delivered", "docx")
@@ -302,9 +294,9 @@ def _write_until_an_error(handle: BinaryIO) -> None:
 
 @pytest.mark.worker
 def test_it_retries_a_save_on_a_full_disk_and_stores_it_once_there_is_room(
-    full_disk, setup, celery_worker_process, media_root
+    full_disk, editing_setup, celery_worker_process, media_root
 ) -> None:
-    personas, attachment, fake_ds = setup
+    personas, attachment, fake_ds = editing_setup
     # Slower retries than elsewhere: the test frees the disk between two of them.
     worker = celery_worker_process.start(extra_env={"CONNECTOR_SAVE_RETRY_BASE_SECONDS": "0.5"})
     _fill(full_disk)
@@ -336,11 +328,11 @@ def test_it_retries_a_save_on_a_full_disk_and_stores_it_once_there_is_room(
 @pytest.mark.postgres
 @pytest.mark.worker
 def test_it_answers_a_retryable_error_when_the_database_connection_drops_and_the_retry_saves(
-    setup, celery_worker_process
+    editing_setup, celery_worker_process
 ) -> None:
     import psycopg
 
-    personas, attachment, fake_ds = setup
+    personas, attachment, fake_ds = editing_setup
     worker = celery_worker_process.start()
     cfg = editor_config(personas, attachment)
     session = fake_ds.open(cfg)
@@ -394,9 +386,9 @@ def _callbacks_for(fake_ds, cfg: dict, index: int, serial: Iterator[int]) -> tup
 
 @pytest.mark.worker
 def test_it_stores_exactly_the_expected_versions_under_50_concurrent_callbacks(
-    setup, make_attachment, celery_worker_process
+    editing_setup, make_attachment, celery_worker_process
 ) -> None:
-    personas, _first, fake_ds = setup
+    personas, _first, fake_ds = editing_setup
     worker = celery_worker_process.start(concurrency=2)
     serial = itertools.count(1)
     expected: dict[int, int] = {}
