@@ -7,12 +7,18 @@ Staff users act as admins of every space.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 
 from attachments.models import ROLE_RANK, Membership, Role, Space
 
 AnyUser = AbstractBaseUser | AnonymousUser
+T = TypeVar("T")
 
 
 def role_in_space(user: AnyUser, space: Space) -> Role | None:
@@ -39,6 +45,15 @@ def can_edit(role: Role | str | None) -> bool:
 
 def can_admin(role: Role | str | None) -> bool:
     return has_role(role, Role.ADMIN)
+
+
+def checked_for_page(found: tuple[T, Role] | None, needs: Callable[[Role | None], bool]) -> tuple[T, Role]:
+    """For pages: Http404 when the object must look non-existent to the user, PermissionDenied for a weak role."""
+    if found is None:
+        raise Http404
+    if not needs(found[1]):
+        raise PermissionDenied
+    return found
 
 
 def visible_spaces(user: AnyUser) -> QuerySet[Space]:

@@ -38,7 +38,8 @@ def attachment_with_role(
     """
     if not user.is_authenticated:
         return None
-    queryset = Attachment.objects.select_related("space").filter(pk=attachment_id, current_version__gte=1)
+    # An attachment whose first version is still being written does not exist yet for anybody.
+    queryset = Attachment.objects.select_related("space", "updated_by").filter(pk=attachment_id, current_version__gte=1)
     if not user.is_staff:
         member_role = Membership.objects.filter(space=OuterRef("space_id"), user=user).values("role")[:1]
         queryset = queryset.annotate(member_role=Subquery(member_role))
@@ -48,6 +49,21 @@ def attachment_with_role(
     # Staff act as admins of every space (attachments.permissions.role_in_space).
     role = Role.ADMIN if user.is_staff else (Role(attachment.member_role) if attachment.member_role else None)
     return (attachment, role) if role is not None else None
+
+
+def space_with_role(user, space_id: int) -> tuple[Space, Role] | None:
+    """The space and the user's role in it, or None when it must look non-existent to them (one query)."""
+    if not user.is_authenticated:
+        return None
+    queryset = Space.objects.filter(pk=space_id)
+    if not user.is_staff:
+        member_role = Membership.objects.filter(space=OuterRef("pk"), user=user).values("role")[:1]
+        queryset = queryset.annotate(member_role=Subquery(member_role))
+    space = queryset.first()
+    if space is None:
+        return None
+    role = Role.ADMIN if user.is_staff else (Role(space.member_role) if space.member_role else None)
+    return (space, role) if role is not None else None
 
 
 def free_title(space: Space, wanted: str) -> str:

@@ -13,7 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -30,7 +29,7 @@ from attachments.downloads import version_response
 from attachments.filenames import clean_title
 from attachments.forms import MemberAddForm, MemberRoleForm, RenameForm, SpaceForm
 from attachments.models import Attachment, Membership, Role, Space, VersionSource
-from attachments.permissions import can_admin, can_edit, can_view, role_in_space, visible_spaces
+from attachments.permissions import can_admin, can_edit, can_view, checked_for_page, visible_spaces
 from attachments.storage import FileTooLarge
 from attachments.uploads import upload_too_large, upload_too_large_message
 from config.jinja2 import datetime_format, filesize
@@ -41,26 +40,12 @@ MAX_LIVE_ROWS = 100
 RoleCheck = Callable[[Role | None], bool]
 
 
-def _role_for(request: HttpRequest, space: Space, needs: RoleCheck) -> Role:
-    role = role_in_space(request.user, space)
-    if role is None:
-        raise Http404
-    if not needs(role):
-        raise PermissionDenied
-    return role
-
-
 def _space_for(request: HttpRequest, space_id: int, needs: RoleCheck = can_view) -> tuple[Space, Role]:
-    space = get_object_or_404(Space, pk=space_id)
-    return space, _role_for(request, space, needs)
+    return checked_for_page(selectors.space_with_role(request.user, space_id), needs)
 
 
 def _attachment_for(request: HttpRequest, attachment_id: int, needs: RoleCheck = can_view) -> tuple[Attachment, Role]:
-    # An attachment whose first version is still being written does not exist yet for anybody.
-    attachment = get_object_or_404(
-        Attachment.objects.select_related("space", "updated_by"), pk=attachment_id, current_version__gte=1
-    )
-    return attachment, _role_for(request, attachment.space, needs)
+    return checked_for_page(selectors.attachment_with_role(request.user, attachment_id), needs)
 
 
 def _wants_json(request: HttpRequest) -> bool:

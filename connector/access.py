@@ -13,14 +13,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from attachments.models import Attachment, Role
-from attachments.permissions import can_view
-from attachments.selectors import attachment_with_role
+from attachments.models import Attachment, Role, Space
+from attachments.permissions import can_view, checked_for_page
+from attachments.selectors import attachment_with_role, space_with_role
 
 RoleCheck = Callable[[Role | None], bool]
 Handler = Callable[..., HttpResponse]
@@ -89,10 +88,9 @@ def file_for_page(
     user: Any, attachment_id: int, needs: RoleCheck = can_view, *, annotations: dict[str, Any] | None = None
 ) -> tuple[Attachment, Role]:
     """For HTML pages and forms: Http404 when the file is hidden from the user, PermissionDenied for a weak role."""
-    found = attachment_with_role(user, attachment_id, annotations=annotations)
-    if found is None:
-        raise Http404
-    attachment, role = found
-    if not needs(role):
-        raise PermissionDenied
-    return attachment, role
+    return checked_for_page(attachment_with_role(user, attachment_id, annotations=annotations), needs)
+
+
+def space_for_page(user: Any, space_id: int, needs: RoleCheck = can_view) -> tuple[Space, Role]:
+    """The same rule for a space."""
+    return checked_for_page(space_with_role(user, space_id), needs)

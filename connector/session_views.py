@@ -5,29 +5,20 @@ Permissions follow the attachment pages: not a member → 404, a member without 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from attachments.models import Attachment, Space
-from attachments.permissions import can_admin, can_edit, role_in_space
+from attachments.models import Attachment
+from attachments.permissions import can_admin, can_edit
 from connector import access, config, newdocs, sessions
-
-
-def _space_for(request: HttpRequest, space_id: int, needs: access.RoleCheck) -> Space:
-    space = get_object_or_404(Space, pk=space_id)
-    role = role_in_space(request.user, space)
-    if role is None:
-        raise Http404
-    if not needs(role):
-        raise PermissionDenied
-    return space
 
 
 def _back(request: HttpRequest, attachment: Attachment) -> str:
@@ -43,7 +34,7 @@ def _back(request: HttpRequest, attachment: Attachment) -> str:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def new_document(request: HttpRequest, space_id: int) -> HttpResponse:
-    space = _space_for(request, space_id, can_edit)
+    space, _role = access.space_for_page(request.user, space_id, can_edit)
     context: dict[str, object] = {"space": space, "configured": config.current().configured}
     if not context["configured"]:
         return render(request, "connector/new_document.html", context, status=503)
@@ -58,35 +49,42 @@ def new_document(request: HttpRequest, space_id: int) -> HttpResponse:
     return render(request, "connector/new_document.html", context, status=400 if form.errors else 200)
 
 
-@login_required
-@require_POST
-def forcesave(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    attachment, _role = access.file_for_page(request.user, attachment_id, can_edit)
+SessionCommand = Callable[..., None]
+
+
+def _session_command(
+    request: HttpRequest, attachment_id: int, *, needs: access.RoleCheck, command: SessionCommand, done: str
+) -> HttpResponse:
+    """Send one command for the file's editing session, say how it went, and go back to the page."""
+    attachment, _role = access.file_for_page(request.user, attachment_id, needs)
     try:
-        sessions.forcesave_request(attachment=attachment, user=request.user)
+        command(attachment=attachment, user=request.user)
     except sessions.SessionError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request,
-            _("The Document Server is storing “%(title)s” now; the new version appears in the history in a moment.")
-            % {"title": attachment.title},
-        )
+        messages.success(request, done % {"title": attachment.title})
     return redirect(_back(request, attachment))
+
+
+@login_required
+@require_POST
+def forcesave(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    return _session_command(
+        request,
+        attachment_id,
+        needs=can_edit,
+        command=sessions.forcesave_request,
+        done=_("The Document Server is storing “%(title)s” now; the new version appears in the history in a moment."),
+    )
 
 
 @login_required
 @require_POST
 def drop(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    attachment, _role = access.file_for_page(request.user, attachment_id, can_admin)
-    try:
-        sessions.session_drop(attachment=attachment, user=request.user)
-    except sessions.SessionError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("The editing session of “%(title)s” was ended; changes made so far are stored as a new version.")
-            % {"title": attachment.title},
-        )
-    return redirect(_back(request, attachment))
+    return _session_command(
+        request,
+        attachment_id,
+        needs=can_admin,
+        command=sessions.session_drop,
+        done=_("The editing session of “%(title)s” was ended; changes made so far are stored as a new version."),
+    )
