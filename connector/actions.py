@@ -1,6 +1,8 @@
 """The connector's entries in the attachment pages: the editor action and what is going on with each file.
 
-One provider answers for a whole page of rows with two queries at most (attachments.actions).
+Three providers answer for a page of rows (this one, connector.sessions, connector.recovery). What they all
+need, who is editing and each file's latest save, is read once per page by ``page_rows`` (two queries) and
+kept on the request for the others.
 """
 
 from __future__ import annotations
@@ -24,24 +26,65 @@ PRESENCE_NAMES_SHOWN = 3
 
 
 @dataclass(frozen=True)
-class _RowState:
-    editor_names: tuple[str, ...] = ()
-    latest_save: SaveRequest | None = None
+class PageRows:
+    """What is going on with the files of one page."""
+
+    # Who is editing (EditorIdentity uids in connection order), counting a retired key while its editors
+    # are connected: an upload during a session retires the key, but they edit until the DS says they left.
+    editors: dict[int, list[str]]
+    # Files whose live key has editors: the DS session a forcesave or drop command can reach.
+    live_sessions: frozenset[int]
+    # Each file's latest save request, with its editor.
+    latest_saves: dict[int, SaveRequest]
+
+
+_PAGE_ROWS_ATTRIBUTE = "_connector_page_rows"
+
+
+def page_rows(request: HttpRequest | None, attachment_ids: Sequence[int]) -> PageRows:
+    """The page's row state, read once per request and set of files (two queries)."""
+    key = tuple(attachment_ids)
+    cached = getattr(request, _PAGE_ROWS_ATTRIBUTE, None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    editors: dict[int, list[str]] = {}
+    live: set[int] = set()
+    rows = DocumentKey.objects.filter(attachment_id__in=key).exclude(editors=[]).order_by("created_at", "id")
+    for attachment_id, uids, retired_at in rows.values_list("attachment_id", "editors", "retired_at"):
+        merged = editors.setdefault(attachment_id, [])
+        merged.extend(uid for uid in uids or [] if isinstance(uid, str) and uid not in merged)
+        if retired_at is None and uids:
+            live.add(attachment_id)
+    latest_ids = (
+        SaveRequest.objects.filter(attachment_id__in=key)
+        .values("attachment_id")
+        .annotate(latest=Max("id"))
+        .values_list("latest", flat=True)
+    )
+    latest = SaveRequest.objects.filter(id__in=latest_ids).select_related("editor")
+    state = PageRows(
+        editors={attachment_id: uids for attachment_id, uids in editors.items() if uids},
+        live_sessions=frozenset(live),
+        latest_saves={save.attachment_id: save for save in latest},
+    )
+    if request is not None:
+        setattr(request, _PAGE_ROWS_ATTRIBUTE, (key, state))
+    return state
 
 
 def editor_rows(request: HttpRequest, attachments: Sequence[Attachment], role: Role) -> dict[int, RowExtras]:
     cfg = config.for_request(request)
     if not cfg.configured:
         return {}
-    states = _row_states([attachment.pk for attachment in attachments])
+    rows = page_rows(request, [attachment.pk for attachment in attachments])
+    names = editor_names(rows.editors)
     editor_url = id_url("onlyoffice-editor")
     labels = _EditorLabels(edit=_("Edit in ONLYOFFICE"), view=_("View in ONLYOFFICE"))
     extras: dict[int, RowExtras] = {}
     for attachment in attachments:
-        state = states.get(attachment.pk, _RowState())
         extras[attachment.pk] = RowExtras(
             actions=_editor_actions(attachment, role, cfg, editor_url(attachment.pk), labels),
-            statuses=_statuses(state, role),
+            statuses=_statuses(names.get(attachment.pk, []), rows.latest_saves.get(attachment.pk)),
         )
     return extras
 
@@ -65,17 +108,8 @@ def _editor_actions(
 
 
 def editor_uids(attachment_ids: list[int]) -> dict[int, list[str]]:
-    """Who is editing each attachment now (EditorIdentity uids, in connection order), in one query.
-
-    A retired key still counts while its editors are connected: an upload during a session retires the key,
-    but those people are still editing until the DS reports they left (status 2/4 clears the list).
-    """
-    uids: dict[int, list[str]] = {}
-    rows = DocumentKey.objects.filter(attachment_id__in=attachment_ids).exclude(editors=[])
-    for attachment_id, editors in rows.order_by("created_at", "id").values_list("attachment_id", "editors"):
-        merged = uids.setdefault(attachment_id, [])
-        merged.extend(uid for uid in editors or [] if isinstance(uid, str) and uid not in merged)
-    return uids
+    """Who is editing each attachment now (EditorIdentity uids, in connection order)."""
+    return page_rows(None, attachment_ids).editors
 
 
 def editor_names(uids_by_attachment: dict[int, list[str]]) -> dict[int, list[str]]:
@@ -99,37 +133,17 @@ def presence_label(names: Sequence[str]) -> str:
     ) % {"names": shown, "count": others}
 
 
-def _row_states(attachment_ids: list[int]) -> dict[int, _RowState]:
-    names = editor_names(editor_uids(attachment_ids))
-    latest_ids = (
-        SaveRequest.objects.filter(attachment_id__in=attachment_ids)
-        .values("attachment_id")
-        .annotate(latest=Max("id"))
-        .values_list("latest", flat=True)
-    )
-    latest = {save.attachment_id: save for save in SaveRequest.objects.filter(id__in=list(latest_ids))}
-    return {
-        attachment_id: _RowState(
-            editor_names=tuple(names.get(attachment_id, [])), latest_save=latest.get(attachment_id)
-        )
-        for attachment_id in attachment_ids
-    }
-
-
-def _statuses(state: _RowState, role: Role) -> list[Status]:
+def _statuses(editor_names: Sequence[str], save: SaveRequest | None) -> list[Status]:
     statuses: list[Status] = []
-    if state.editor_names:
+    if editor_names:
         # Viewers see it too: it tells them the file is about to change.
         statuses.append(
             Status(
-                presence_label(state.editor_names),
-                detail=_("Open in ONLYOFFICE by %(names)s.") % {"names": ", ".join(state.editor_names)},
+                presence_label(editor_names),
+                detail=_("Open in ONLYOFFICE by %(names)s.") % {"names": ", ".join(editor_names)},
             )
         )
-    save = state.latest_save
-    if save is None:
-        return statuses
-    if save.state in (SaveRequest.State.PENDING, SaveRequest.State.SAVING):
+    if save is not None and save.state in (SaveRequest.State.PENDING, SaveRequest.State.SAVING):
         statuses.append(Status(_("Saving…"), detail=_("The edits are being stored as a new version.")))
     # A failed save ("Edits by Alice at 14:02 could not be saved", with Retry): connector.recovery.recovery_rows.
     return statuses

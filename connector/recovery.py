@@ -33,6 +33,7 @@ from attachments.actions import Action, RowExtras, Status
 from attachments.models import Attachment, Membership, Role, Version, VersionSource
 from attachments.permissions import can_edit
 from connector import config, docserver, services
+from connector.actions import page_rows
 from connector.docserver import DocServerError
 from connector.keys import display_name
 from connector.models import DocumentKey, EditedVersion, SaveRequest
@@ -259,32 +260,25 @@ def attachment_link(attachment: Attachment) -> str:
 
 
 def recovery_rows(request: HttpRequest, attachments: Sequence[Attachment], role: Role) -> dict[int, RowExtras]:
-    """Rows marked "Conflicting edits", and a failed save with Retry for editors: one query (two after a failure)."""
+    """Rows marked "Conflicting edits" (one query), and a failed save with Retry for editors (actions.page_rows)."""
     if not attachments or not config.for_request(request).configured:
         return {}
     ids = [attachment.pk for attachment in attachments]
-    latest_save = SaveRequest.objects.filter(attachment_id=OuterRef("pk")).order_by("-id")
-    rows = Attachment.objects.filter(pk__in=ids).annotate(
+    conflicts = Attachment.objects.filter(pk__in=ids).annotate(
         conflict_with=Subquery(
             EditedVersion.objects.filter(
                 version__attachment_id=OuterRef("pk"), version__number=OuterRef("current_version")
             ).values("conflict_with")[:1]
         ),
-        latest_save_id=Subquery(latest_save.values("id")[:1]),
-        latest_save_state=Subquery(latest_save.values("state")[:1]),
     )
     extras: dict[int, RowExtras] = {}
-    failed_ids: list[int] = []
-    for attachment_id, conflict_with, save_id, save_state in rows.values_list(
-        "pk", "conflict_with", "latest_save_id", "latest_save_state"
-    ):
-        if conflict_with is not None:
-            extras.setdefault(attachment_id, RowExtras()).statuses.append(_conflict_status(conflict_with))
-        if save_state == SaveRequest.State.FAILED and can_edit(role):
-            failed_ids.append(save_id)
-    if failed_ids:
-        back = urlencode({"next": request.get_full_path()})
-        for save in SaveRequest.objects.filter(id__in=failed_ids).select_related("editor"):
+    for attachment_id, conflict_with in conflicts.exclude(conflict_with=None).values_list("pk", "conflict_with"):
+        extras.setdefault(attachment_id, RowExtras()).statuses.append(_conflict_status(conflict_with))
+    if not can_edit(role):
+        return extras
+    back = urlencode({"next": request.get_full_path()})
+    for save in page_rows(request, ids).latest_saves.values():
+        if save.state == SaveRequest.State.FAILED:
             row = extras.setdefault(save.attachment_id, RowExtras())
             row.statuses.append(failed_status(save))
             row.actions.append(_retry_action(save, back))

@@ -23,6 +23,7 @@ from attachments.actions import Action, RowExtras
 from attachments.models import Attachment, Role
 from attachments.permissions import can_admin, can_edit
 from connector import config, docserver
+from connector.actions import page_rows
 from connector.keys import editor_uid
 from connector.models import DocumentKey
 
@@ -109,16 +110,10 @@ def session_drop(*, attachment: Attachment, user: AbstractBaseUser) -> None:
 
 
 def session_rows(request: HttpRequest, attachments: Sequence[Attachment], role: Role) -> dict[int, RowExtras]:
-    """Menu entries for attachments someone is editing now; one query for the whole page."""
+    """Menu entries for attachments someone is editing now, from the page's row state (actions.page_rows)."""
     if not can_edit(role) or not attachments or not config.for_request(request).configured:
         return {}
-    edited = {
-        attachment_id
-        for attachment_id, editors in DocumentKey.objects.filter(
-            attachment_id__in=[attachment.pk for attachment in attachments], retired_at__isnull=True
-        ).values_list("attachment_id", "editors")
-        if editors
-    }
+    edited = page_rows(request, [attachment.pk for attachment in attachments]).live_sessions
     # Back to the page the menu was on (the list or the attachment page) after the POST.
     back = urlencode({"next": request.get_full_path()})
     return {
