@@ -13,7 +13,7 @@ from attachments.models import Attachment, Membership, Role, Space, Version
 
 def attachments_in_space(space: Space) -> QuerySet[Attachment]:
     # An attachment whose first version is still being written (current_version 0) is not shown yet.
-    return Attachment.objects.filter(space=space, current_version__gte=1).select_related("updated_by", "created_by")
+    return Attachment.objects.filter(space=space, current_version__gte=1).select_related("updated_by")
 
 
 def versions_of(attachment: Attachment) -> QuerySet[Version]:
