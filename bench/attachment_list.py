@@ -4,7 +4,8 @@
 
 Floor: GET /healthz median latency, one connection (wrk). Measured: GET /spaces/<id>/ logged in, one
 connection, for a space of 10 and one of 10,000 attachments. Targets: the same number of SQL queries for both
-(counted by bench/perfdata.py against the bench database); p50 <= 3 x the floor's p50 for both.
+(counted by bench/perfdata.py against the bench database); p50 <= 3 x the floor's p50 for both. Context, no
+target: the reference page of bench/reference.py (the least a logged-in Django page does), in the same rounds.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ if __package__ in (None, ""):  # run as bench/attachment_list.py: make the proje
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import StackOptions, stack
-from bench.perf import Verdict, alternate, get_ok, session_cookie, wrk
+from bench.perf import Verdict, alternate_with, get_ok, session_cookie, wrk
 
 
 def main(argv: list[str]) -> int:
@@ -42,18 +43,24 @@ def main(argv: list[str]) -> int:
             counts["10"]["queries"] == counts["10,000"]["queries"],
             f"{counts['10']['queries']} vs {counts['10,000']['queries']}",
         )
-        for label, path in pages.items():
 
-            def floor() -> float:
-                return wrk(f"{app.url}/healthz", connections=1, threads=1, seconds=args.seconds).p50 * 1000
+        def p50_ms(path: str, headers: dict[str, str] | None = None) -> float:
+            return wrk(app.url + path, connections=1, threads=1, seconds=args.seconds, headers=headers).p50 * 1000
 
-            def measure(path: str = path) -> float:
-                return (
-                    wrk(app.url + path, connections=1, threads=1, seconds=args.seconds, headers={"Cookie": cookie}).p50
-                    * 1000
-                )
-
-            verdict.ratio(f"p50 latency, {label} attachments", alternate(args.rounds, floor, measure), "ms", at_most=3)
+        logged_in = {"Cookie": cookie}
+        pairs = alternate_with(
+            args.rounds,
+            lambda: p50_ms("/healthz"),
+            {
+                **{label: (lambda path=path: p50_ms(path, logged_in)) for label, path in pages.items()},
+                "reference": lambda: p50_ms(f"/reference/page/{first}/", logged_in),
+            },
+        )
+        for label in pages:
+            verdict.ratio(f"p50 latency, {label} attachments", pairs[label], "ms", at_most=3)
+        verdict.context(
+            "reference (bench/reference.py: session, user, one row, no template) p50", pairs["reference"], "ms"
+        )
     return verdict.finish()
 
 

@@ -5,7 +5,8 @@
 Floor: GET /healthz requests/s, 16 connections (wrk, its own process). Measured: GET /onlyoffice/editor/<id>/
 logged in, 16 connections, alternating with the floor. Targets: >= 0.5 x floor; SQL queries per page <= 4 and
 the same for an attachment with 1 and with 500 versions (counted by bench/perfdata.py around django.test.Client
-against the bench database). Exit status 1 when a target is missed.
+against the bench database). Exit status 1 when a target is missed. Context, no target: the reference page of
+bench/reference.py (the least a logged-in Django page does), in the same rounds.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ if __package__ in (None, ""):  # run as bench/editor_page.py: make the project i
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import StackOptions, stack
-from bench.perf import Verdict, alternate, get_ok, session_cookie, wrk
+from bench.perf import Verdict, alternate_with, get_ok, session_cookie, wrk
 
 MAX_QUERIES = 4
 
@@ -60,8 +61,18 @@ def main(argv: list[str]) -> int:
             bad.append(result.bad)
             return result.rps
 
-        pair = alternate(args.rounds, floor, measure)
-        verdict.ratio("requests/s, 16 concurrent", pair, "req/s", at_least=0.5)
+        def reference() -> float:
+            result = wrk(f"{app.url}/reference/page/{one}/", seconds=args.seconds, headers={"Cookie": cookie})
+            bad.append(result.bad)
+            return result.rps
+
+        pairs = alternate_with(args.rounds, floor, {"page": measure, "reference": reference})
+        verdict.ratio("requests/s, 16 concurrent", pairs["page"], "req/s", at_least=0.5)
+        verdict.context(
+            "reference (bench/reference.py: session, user, one row, no template) against /healthz",
+            pairs["reference"],
+            "req/s",
+        )
         verdict.check("editor pages answered 200", not any(bad), f"{sum(bad)} other answers or socket errors")
     return verdict.finish()
 

@@ -70,6 +70,8 @@ class StackOptions:
     web_workers: int = 2
     web_threads: int = 4  # as the Dockerfile: gthread, 4 threads per worker
     celery_workers: int = 2
+    # bench.settings adds the reference endpoints (bench/reference.py) to the application's own.
+    settings_module: str = "bench.settings"
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -211,7 +213,9 @@ def _redis(options: StackOptions) -> Iterator[str]:
         client.close()
 
 
-def _environment(*, database_url: str, redis_url: str, data_dir: Path, extra: dict[str, str]) -> dict[str, str]:
+def _environment(
+    *, settings_module: str, database_url: str, redis_url: str, data_dir: Path, extra: dict[str, str]
+) -> dict[str, str]:
     # Inherit PATH and the like, never another run's Django or test settings.
     inherited = {
         name: value
@@ -221,7 +225,7 @@ def _environment(*, database_url: str, redis_url: str, data_dir: Path, extra: di
     }
     return {
         **inherited,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SETTINGS_MODULE": settings_module,
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -340,7 +344,11 @@ def stack(options: StackOptions | None = None) -> Iterator[Stack]:
     try:
         with _interrupt_on_sigterm(), _database(options) as database_url, _redis(options) as redis_url:
             env = _environment(
-                database_url=database_url, redis_url=redis_url, data_dir=data_dir / "data", extra=options.extra_env
+                settings_module=options.settings_module,
+                database_url=database_url,
+                redis_url=redis_url,
+                data_dir=data_dir / "data",
+                extra=options.extra_env,
             )
             env["BENCH_PASSWORD"] = secrets.token_urlsafe(16)
             base = Stack(

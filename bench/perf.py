@@ -93,6 +93,19 @@ def alternate(rounds: int, floor: Callable[[], float], measure: Callable[[], flo
     return pair
 
 
+def alternate_with(
+    rounds: int, floor: Callable[[], float], measures: dict[str, Callable[[], float]]
+) -> dict[str, Pair]:
+    """``alternate`` for several measurements: each round runs the floor, then each of them; they share its runs."""
+    floors: list[float] = []
+    runs: dict[str, list[float]] = {name: [] for name in measures}
+    for _ in range(rounds):
+        floors.append(floor())
+        for name, measure in measures.items():
+            runs[name].append(measure())
+    return {name: Pair(floor=floors, measured=values) for name, values in runs.items()}
+
+
 @dataclass
 class Verdict:
     """The lines a script prints; failed() decides its exit status."""
@@ -119,6 +132,13 @@ class Verdict:
             f"ratio {ratio:.2f} (target {target}); floor median {statistics.median(pair.floor):.4g} {unit} "
             f"{_runs(pair.floor)}, measured median {statistics.median(pair.measured):.4g} {unit} "
             f"{_runs(pair.measured)}",
+        )
+
+    def context(self, what: str, pair: Pair, unit: str) -> None:
+        """A ratio printed for reading the others by, with no target."""
+        self.note(
+            f"{what}: ratio {pair.ratio():.2f}; median {statistics.median(pair.measured):.4g} {unit} "
+            f"{_runs(pair.measured)}"
         )
 
     def finish(self) -> int:

@@ -85,10 +85,15 @@ def json_body(request: HttpRequest, *, max_size: int) -> dict[str, Any]:
 
 
 def file_for_page(
-    user: Any, attachment_id: int, needs: RoleCheck = can_view, *, annotations: dict[str, Any] | None = None
+    user: Any,
+    attachment_id: int,
+    needs: RoleCheck = can_view,
+    *,
+    annotations: dict[str, Any] | None = None,
+    related: tuple[str, ...] = ("space", "updated_by"),
 ) -> tuple[Attachment, Role]:
     """For HTML pages and forms: Http404 when the file is hidden from the user, PermissionDenied for a weak role."""
-    return checked_for_page(attachment_with_role(user, attachment_id, annotations=annotations), needs)
+    return checked_for_page(attachment_with_role(user, attachment_id, annotations=annotations, related=related), needs)
 
 
 def space_for_page(user: Any, space_id: int, needs: RoleCheck = can_view) -> tuple[Space, Role]:

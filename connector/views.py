@@ -59,9 +59,9 @@ def _always_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
 @login_required
 def editor_page(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    # One query reads the file, the role, a save in flight, the live key and the user's editor id.
+    # One query reads the file, its space, the role, a save in flight, the live key and the user's editor id.
     attachment, role = access.file_for_page(
-        request.user, attachment_id, annotations=editor.page_annotations(request.user)
+        request.user, attachment_id, annotations=editor.page_annotations(request.user), related=("space",)
     )
     cfg = config.current()
     context: dict[str, Any] = {"attachment": attachment, "space": attachment.space}
