@@ -18,7 +18,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from attachments.models import Attachment, VersionSource
@@ -63,6 +63,27 @@ def live_key_string(attachment: Attachment) -> str:
 def key_retire(*, attachment_id: int) -> None:
     """Retire the live key: the next opening gets a new one. Editors still on the old key can save."""
     DocumentKey.objects.filter(attachment_id=attachment_id, retired_at__isnull=True).update(retired_at=timezone.now())
+
+
+def key_retire_on_final_save(*, attachment_id: int, saved_key_id: int) -> None:
+    """``key_retire``, and nobody edits the saved key any more: one UPDATE instead of two (a status 2 callback).
+
+    The saved key need not be the live one (a version stored meanwhile retired it): each row gets only its own
+    change, so the saved key keeps an earlier ``retired_at`` and a newer live key keeps its editors.
+
+    Raw SQL: the ORM spelling (Case/When/Coalesce) took ~0.5 ms of CPU to compile, more than the two plain
+    UPDATEs it replaces; this text takes ~0.03 ms. The values are bound parameters, prepared by their fields.
+    """
+    now = DocumentKey._meta.get_field("retired_at").get_db_prep_save(timezone.now(), connection)
+    nobody = DocumentKey._meta.get_field("editors").get_db_prep_save([], connection)
+    sql = (
+        f'UPDATE "{DocumentKey._meta.db_table}" SET "retired_at" = COALESCE("retired_at", %s), '  # noqa: S608
+        '"editors" = CASE WHEN "id" = %s THEN %s ELSE "editors" END, '
+        '"editors_updated_at" = CASE WHEN "id" = %s THEN %s ELSE "editors_updated_at" END '
+        'WHERE "attachment_id" = %s AND ("id" = %s OR "retired_at" IS NULL)'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, saved_key_id, nobody, saved_key_id, now, attachment_id, saved_key_id])
 
 
 def on_version_stored(*, attachment_id: int, source: str, **_kwargs: object) -> None:

@@ -12,8 +12,9 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
+from django.db.models import BigIntegerField, F
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -22,8 +23,8 @@ from attachments.services import version_create
 from attachments.storage import delete_quietly, storage_name_for, store_chunks
 from connector import config, docserver, formats
 from connector.callbacks import Callback, CallbackRejected
-from connector.keys import key_retire, user_for_uid
-from connector.models import CallbackEvent, DocumentKey, EditedVersion, SaveRequest
+from connector.keys import key_retire_on_final_save
+from connector.models import CallbackEvent, DocumentKey, EditedVersion, EditorIdentity, SaveRequest
 
 logger = logging.getLogger(__name__)
 
@@ -36,41 +37,61 @@ def _dedupe_key(callback: Callback) -> str:
     return hashlib.sha256(f"{callback.key}|{callback.status}|{identity}".encode()).hexdigest()
 
 
-def callback_record(
-    *, attachment: Attachment, callback: Callback, enqueue: Callable[[int], None]
-) -> SaveRequest | None:
+def callback_record(*, attachment_id: int, callback: Callback, enqueue: Callable[[int], None]) -> int | None:
     """Record a verified callback; for a save, add a save request and enqueue it once committed.
 
     Idempotent: the same save delivered twice records one save request (unique dedupe key).
-    Raises CallbackRejected when the key was never issued for this attachment.
+    Returns the id of the save request handed to ``enqueue``, if any.
+    Raises CallbackRejected when the attachment does not exist (404) or never issued the key (403).
     """
-    document_key = DocumentKey.objects.filter(attachment=attachment, key=callback.key).first()
-    if document_key is None:
-        raise CallbackRejected("the document key was not issued for this attachment", 403)
     with transaction.atomic():
-        # Lock the attachment first, as version_create does: otherwise this transaction holds the document key
-        # rows while PostgreSQL's deferred foreign-key checks wait for the attachment at commit, and a concurrent
-        # version_create (attachment locked, then retiring the key) deadlocks with it.
-        Attachment.objects.select_for_update().filter(pk=attachment.pk).values_list("pk").first()
+        key_id = _attachment_lock_and_key(attachment_id, callback.key)
         CallbackEvent.objects.create(
-            attachment=attachment, key=callback.key, status=callback.status, payload=_loggable(callback)
+            attachment_id=attachment_id, key=callback.key, status=callback.status, payload=_loggable(callback)
         )
-        _editors_update(document_key, callback)
         if callback.status == 2:
             # The DS will not reopen this key for editing once we accept the save (protocol §2).
-            key_retire(attachment_id=attachment.pk)
+            key_retire_on_final_save(attachment_id=attachment_id, saved_key_id=key_id)
+        else:
+            _editors_update(key_id, callback)
         if callback.status not in _SAVE_STATUSES or not callback.url:
             if callback.status in {3, 7}:
                 logger.warning(
                     "document server reports a failed save (status %s) for attachment %s",
                     callback.status,
-                    attachment.pk,
+                    attachment_id,
                 )
             return None
-        save_request = _save_request_add(attachment=attachment, document_key=document_key, callback=callback)
-        if save_request is not None:
-            transaction.on_commit(lambda: enqueue(save_request.pk))
-        return save_request
+        save_request_id = _save_request_add(attachment_id=attachment_id, document_key_id=key_id, callback=callback)
+        if save_request_id is not None:
+            transaction.on_commit(lambda: enqueue(save_request_id))
+        return save_request_id
+
+
+def _attachment_lock_and_key(attachment_id: int, key: str) -> int:
+    """Lock the attachment and read the id of the callback's key, in one statement.
+
+    The attachment is locked first, as version_create does: otherwise this transaction holds the document key rows
+    while PostgreSQL's deferred foreign-key checks wait for the attachment at commit, and a concurrent
+    version_create (attachment locked, then retiring the key) deadlocks with it. The lock also makes the dedupe
+    check of ``_save_request_add`` race-free. The key is read by raw SQL: an ORM Subquery doubled the CPU this
+    statement costs to compile (~0.34 ms against ~0.17 ms); the key is a bound parameter.
+    """
+    issued = (
+        f'(SELECT k."id" FROM "{DocumentKey._meta.db_table}" k '  # noqa: S608
+        f'WHERE k."attachment_id" = "{Attachment._meta.db_table}"."id" AND k."key" = %s)'
+    )
+    found = list(
+        Attachment.objects.select_for_update()
+        .filter(pk=attachment_id)
+        .order_by()
+        .values_list(RawSQL(issued, [key], output_field=BigIntegerField()), flat=True)  # noqa: S611
+    )
+    if not found:
+        raise CallbackRejected("no such file", 404)
+    if found[0] is None:
+        raise CallbackRejected("the document key was not issued for this attachment", 403)
+    return found[0]
 
 
 def _loggable(callback: Callback) -> dict:
@@ -80,43 +101,59 @@ def _loggable(callback: Callback) -> dict:
     return fields
 
 
-def _editors_update(document_key: DocumentKey, callback: Callback) -> None:
+def _editors_update(key_id: int, callback: Callback) -> None:
+    # Status 2 clears the editors together with retiring the key (keys.key_retire_on_final_save).
     if callback.status == 1:
         editors = list(dict.fromkeys(callback.users))
-    elif callback.status in {2, 3, 4}:
+    elif callback.status in {3, 4}:
         editors = []
     else:
         return
-    DocumentKey.objects.filter(pk=document_key.pk).update(editors=editors, editors_updated_at=timezone.now())
+    DocumentKey.objects.filter(pk=key_id).update(editors=editors, editors_updated_at=timezone.now())
 
 
-def _save_request_add(*, attachment: Attachment, document_key: DocumentKey, callback: Callback) -> SaveRequest | None:
-    try:
-        with transaction.atomic():
-            return SaveRequest.objects.create(
-                attachment=attachment,
-                document_key=document_key,
-                callback_status=callback.status,
-                dedupe_key=_dedupe_key(callback),
-                url=callback.url,
-                changes_url=callback.changes_url,
-                filetype=callback.filetype,
-                history=callback.history,
-                users=callback.users,
-                actions=callback.actions,
-                lastsave=callback.lastsave,
-                forcesave_type=callback.forcesave_type,
-                not_modified=callback.not_modified,
-                editor=user_for_uid(callback.last_user),
-            )
-    except IntegrityError:
+def _save_request_add(*, attachment_id: int, document_key_id: int, callback: Callback) -> int | None:
+    """The id of the save request to enqueue: a new one, or a resent one still waiting; None when already taken.
+
+    A plain SELECT decides, without a savepoint: the caller holds the attachment's lock, and every save request with
+    a callback's dedupe key is written here, under the lock of the one attachment that issued its key. Should a
+    writer outside this function still make the INSERT hit the unique dedupe key, the IntegrityError (a
+    DatabaseError) rolls the callback back, the view answers 503 and the DS resends it, and the resend finds the row.
+    """
+    dedupe_key = _dedupe_key(callback)
+    existing = SaveRequest.objects.filter(dedupe_key=dedupe_key).values_list("pk", "state").first()
+    if existing is not None:
         # A resent callback. If its save is still waiting (the first enqueue may have failed, which is why the
         # DS resent it), hand it back to be enqueued again: the worker's claim keeps it to one version.
-        waiting = SaveRequest.objects.filter(dedupe_key=_dedupe_key(callback), state=SaveRequest.State.PENDING).first()
+        save_request_id, state = existing
+        waiting = state == SaveRequest.State.PENDING
         logger.info(
-            "duplicate save callback for attachment %s %s", attachment.pk, "re-enqueued" if waiting else "ignored"
+            "duplicate save callback for attachment %s %s", attachment_id, "re-enqueued" if waiting else "ignored"
         )
-        return waiting
+        return save_request_id if waiting else None
+    return SaveRequest.objects.create(
+        attachment_id=attachment_id,
+        document_key_id=document_key_id,
+        callback_status=callback.status,
+        dedupe_key=dedupe_key,
+        url=callback.url,
+        changes_url=callback.changes_url,
+        filetype=callback.filetype,
+        history=callback.history,
+        users=callback.users,
+        actions=callback.actions,
+        lastsave=callback.lastsave,
+        forcesave_type=callback.forcesave_type,
+        not_modified=callback.not_modified,
+        editor_id=_editor_id(callback.last_user),
+    ).pk
+
+
+def _editor_id(uid: str | None) -> int | None:
+    # Only the id is stored: reading the user's row (keys.user_for_uid) would be wasted.
+    if not uid:
+        return None
+    return EditorIdentity.objects.filter(uid=uid).values_list("user_id", flat=True).first()
 
 
 def save_request_claim(*, save_request_id: int) -> SaveRequest | None:

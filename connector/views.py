@@ -186,10 +186,8 @@ def callback(request: HttpRequest, attachment_id: int) -> HttpResponse:
         body = callbacks.parse_body(_read_limited(request))
         fields = callbacks.verified_fields(body, request.headers.get(cfg.jwt_header), cfg.jwt_secret)
         parsed = callbacks.callback_from_fields(fields)
-        attachment = Attachment.objects.filter(pk=attachment_id).first()
-        if attachment is None:
-            raise callbacks.CallbackRejected("no such file", 404)
-        services.callback_record(attachment=attachment, callback=parsed, enqueue=enqueue_save)
+        # Rejects a missing file (404) or a key it never issued (403) with the same read that locks the file.
+        services.callback_record(attachment_id=attachment_id, callback=parsed, enqueue=enqueue_save)
     except links.BadLink as exc:
         return _json_error(str(exc), 403)
     except callbacks.CallbackRejected as exc:

@@ -328,3 +328,121 @@ def test_it_key_is_one_this_attachment_issued(editing_setup) -> None:
     status, _body = fake_ds.send_callback(cfg["editorConfig"]["callbackUrl"], fields)
     assert status == 403
     assert keys.is_valid_key("never-issued-key")
+
+
+@pytest.fixture
+def unconsumed_broker(monkeypatch):
+    """Tasks go to an in-memory broker nobody reads: the save task does not run inside the callback request."""
+    from config.celery_app import app
+    from tests.support.workers import reset_broker_connections
+
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setitem(app.conf, "broker_url", "memory://localhost/")
+    monkeypatch.setitem(app.conf, "broker_transport_options", {})
+    reset_broker_connections()
+    yield
+    reset_broker_connections()
+
+
+def _post_in_process(cfg: dict, fields: dict, secret: str):
+    """A signed callback through the test client: in this thread, so its queries can be captured."""
+    from django.test import Client
+
+    parts = urlsplit(cfg["editorConfig"]["callbackUrl"])
+    body = {**fields, "token": jwt.encode(fields, secret, algorithm="HS256")}
+    return Client().post(f"{parts.path}?{parts.query}", data=json.dumps(body), content_type="application/json")
+
+
+def _save_fields(fake_ds, cfg: dict, key: str | None = None) -> dict:
+    key = key or cfg["document"]["key"]
+    return {
+        "key": key,
+        "status": 2,
+        "url": put_blob(fake_ds, key, b"saved", "docx"),
+        "users": [cfg["editorConfig"]["user"]["id"]],
+        "lastsave": "2026-03-29T10:03:10.000Z",
+        "filetype": "docx",
+    }
+
+
+_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def _statements_of(send) -> list[str]:
+    """The statements a callback ran; transaction control is left out, as not every backend's log shows it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = send()
+    assert (response.status_code, response.json()) == (200, {"error": 0})
+    return [query["sql"] for query in queries if not query["sql"].upper().startswith(_TRANSACTION_CONTROL)]
+
+
+def test_it_records_a_fresh_save_in_six_statements_and_a_resent_one_in_four(editing_setup, unconsumed_broker) -> None:
+    personas, attachment, fake_ds = editing_setup
+    cfg = editor_config(personas, attachment)
+    fields = _save_fields(fake_ds, cfg)
+    # Lock and key, event, key update, dedupe check, editor, save request (it was 8, with a savepoint around it).
+    fresh = _statements_of(lambda: _post_in_process(cfg, fields, fake_ds.secret))
+    assert len(fresh) == 6, "\n".join(fresh)
+    # The DS retry: lock and key, event, key update, dedupe check (it was 9: a failed INSERT, then a SELECT).
+    resent = _statements_of(lambda: _post_in_process(cfg, fields, fake_ds.secret))
+    assert len(resent) == 4, "\n".join(resent)
+    save = SaveRequest.objects.get(attachment=attachment)
+    assert (save.state, save.editor, save.document_key.key) == (
+        SaveRequest.State.PENDING,
+        personas.editor,
+        cfg["document"]["key"],
+    )
+    assert CallbackEvent.objects.filter(attachment=attachment, status=2).count() == 2
+
+
+def test_it_ignores_a_resent_save_that_is_already_stored(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
+    cfg = editor_config(personas, attachment)
+    fields = _save_fields(fake_ds, cfg)
+    assert _post_in_process(cfg, fields, fake_ds.secret).json() == {"error": 0}
+    assert SaveRequest.objects.get(attachment=attachment).state == SaveRequest.State.SAVED
+    again = _statements_of(lambda: _post_in_process(cfg, fields, fake_ds.secret))
+    # Nothing is claimed, downloaded or stored again.
+    assert not any("UPDATE" in sql and "saverequest" in sql for sql in again)
+    assert Attachment.objects.get(pk=attachment.pk).current_version == 2
+
+
+def test_it_retires_the_live_key_and_clears_the_saved_ones_editors_when_they_differ(
+    editing_setup, unconsumed_broker
+) -> None:
+    personas, attachment, fake_ds = editing_setup
+    old_cfg = editor_config(personas, attachment)
+    fake_ds.open(old_cfg)  # status 1: the editor is on the old key
+    keys.key_retire(attachment_id=attachment.pk)  # as storing a version elsewhere does
+    new_cfg = editor_config(personas, attachment, "owner")
+    fake_ds.open(new_cfg)  # status 1: the owner is on the new, live key
+    old = DocumentKey.objects.get(key=old_cfg["document"]["key"])
+    new = DocumentKey.objects.get(key=new_cfg["document"]["key"])
+    assert old.editors and new.editors and old.retired_at and new.retired_at is None
+
+    response = _post_in_process(old_cfg, _save_fields(fake_ds, old_cfg), fake_ds.secret)
+
+    assert response.json() == {"error": 0}
+    old_after = DocumentKey.objects.get(pk=old.pk)
+    new_after = DocumentKey.objects.get(pk=new.pk)
+    assert (old_after.editors, old_after.retired_at) == ([], old.retired_at)
+    assert old_after.editors_updated_at > old.editors_updated_at
+    assert (new_after.editors, new_after.editors_updated_at) == (new.editors, new.editors_updated_at)
+    assert new_after.retired_at is not None
+
+
+def test_it_tells_a_missing_file_from_a_key_it_never_issued(editing_setup, unconsumed_broker) -> None:
+    personas, attachment, fake_ds = editing_setup
+    cfg = editor_config(personas, attachment)
+    unissued = _post_in_process(cfg, {**_callback_fields(cfg), "key": "never-issued-key"}, fake_ds.secret)
+    assert (unissued.status_code, unissued.json()) == (
+        403,
+        {"error": 1, "message": "the document key was not issued for this attachment"},
+    )
+    Attachment.objects.filter(pk=attachment.pk).delete()
+    missing = _post_in_process(cfg, _callback_fields(cfg), fake_ds.secret)
+    assert (missing.status_code, missing.json()) == (404, {"error": 1, "message": "no such file"})
+    assert not CallbackEvent.objects.exists()
