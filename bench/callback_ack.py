@@ -18,6 +18,7 @@ import shutil
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,7 +29,7 @@ import requests
 
 from bench.harness import Stack, StackOptions, stack
 from bench.load import CONFIG_SCRIPT
-from bench.perf import BenchError, Verdict, alternate_with, get_ok, session_cookie, temp_dir, wrk
+from bench.perf import BenchError, Verdict, alternate_with, get_ok, session_cookie, temp_dir, wrk, wrk_rps
 
 MB = 1024 * 1024
 
@@ -114,19 +115,11 @@ def main(argv: list[str]) -> int:
         def floor() -> float:
             return wrk(f"{app.url}/healthz", seconds=args.seconds).rps
 
-        def measure() -> float:
-            result = wrk(app.url + "/", seconds=args.seconds, lua=lua)
-            bad.append(result.bad)
-            return result.rps
+        def posting(script: str) -> Callable[[], float]:
+            return lambda: wrk_rps(app.url + "/", bad, seconds=args.seconds, lua=script)
 
         reference_lua = lua_cycle([(f"/reference/ack/{ids[0]}/", "{}")])
-
-        def reference() -> float:
-            result = wrk(app.url + "/", seconds=args.seconds, lua=reference_lua)
-            bad.append(result.bad)
-            return result.rps
-
-        pairs = alternate_with(args.rounds, floor, {"acks": measure, "reference": reference})
+        pairs = alternate_with(args.rounds, floor, {"acks": posting(lua), "reference": posting(reference_lua)})
         verdict.ratio("status 2 acks/s, 16 concurrent", pairs["acks"], "req/s", at_least=0.6)
         verdict.context(
             "reference (bench/reference.py: one row inserted and committed, no checks) against /healthz",

@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as bench/editor_page.py: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import StackOptions, stack
-from bench.perf import Verdict, alternate_with, get_ok, session_cookie, wrk
+from bench.perf import Verdict, alternate_with, get_ok, session_cookie, wrk, wrk_rps
 
 MAX_QUERIES = 4
 
@@ -56,17 +57,12 @@ def main(argv: list[str]) -> int:
         def floor() -> float:
             return wrk(health, seconds=args.seconds).rps
 
-        def measure() -> float:
-            result = wrk(page, seconds=args.seconds, headers={"Cookie": cookie})
-            bad.append(result.bad)
-            return result.rps
+        def logged_in(url: str) -> Callable[[], float]:
+            return lambda: wrk_rps(url, bad, seconds=args.seconds, headers={"Cookie": cookie})
 
-        def reference() -> float:
-            result = wrk(f"{app.url}/reference/page/{one}/", seconds=args.seconds, headers={"Cookie": cookie})
-            bad.append(result.bad)
-            return result.rps
-
-        pairs = alternate_with(args.rounds, floor, {"page": measure, "reference": reference})
+        pairs = alternate_with(
+            args.rounds, floor, {"page": logged_in(page), "reference": logged_in(f"{app.url}/reference/page/{one}/")}
+        )
         verdict.ratio("requests/s, 16 concurrent", pairs["page"], "req/s", at_least=0.5)
         verdict.context(
             "reference (bench/reference.py: session, user, one row, no template) against /healthz",

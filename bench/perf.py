@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -74,6 +75,13 @@ def wrk(
     return WrkResult(rps=float(rps.group(1)), p50=float(p50.group(1)) * UNITS[p50.group(2)], bad=bad)
 
 
+def wrk_rps(url: str, bad: list[int], **options: Any) -> float:
+    """One wrk run's requests/s; its other answers and socket errors are added to ``bad`` for a later check."""
+    result = wrk(url, **options)
+    bad.append(result.bad)
+    return result.rps
+
+
 @dataclass
 class Pair:
     """Alternating rounds of floor and measurement."""
@@ -86,17 +94,13 @@ class Pair:
 
 
 def alternate(rounds: int, floor: Callable[[], float], measure: Callable[[], float]) -> Pair:
-    pair = Pair()
-    for _ in range(rounds):
-        pair.floor.append(floor())
-        pair.measured.append(measure())
-    return pair
+    return alternate_with(rounds, floor, {"measured": measure})["measured"]
 
 
 def alternate_with(
     rounds: int, floor: Callable[[], float], measures: dict[str, Callable[[], float]]
 ) -> dict[str, Pair]:
-    """``alternate`` for several measurements: each round runs the floor, then each of them; they share its runs."""
+    """Each round runs the floor, then each measurement; every Pair shares the floor's runs."""
     floors: list[float] = []
     runs: dict[str, list[float]] = {name: [] for name in measures}
     for _ in range(rounds):

@@ -114,10 +114,11 @@ def users_for_uids(uids: list[str]) -> dict[str, AbstractBaseUser]:
     return {identity.uid: identity.user for identity in identities}
 
 
-def user_for_uid(uid: str | None) -> AbstractBaseUser | None:
+def user_id_for_uid(uid: str | None) -> int | None:
+    """The id of the user behind an editor id (None for none): callers that store it need not read the user."""
     if not uid:
         return None
-    return users_for_uids([uid]).get(uid)
+    return EditorIdentity.objects.filter(uid=uid).values_list("user_id", flat=True).first()
 
 
 def display_name(user: AbstractBaseUser) -> str:

@@ -23,8 +23,8 @@ from attachments.services import version_create
 from attachments.storage import delete_quietly, storage_name_for, store_chunks
 from connector import config, docserver, formats
 from connector.callbacks import Callback, CallbackRejected
-from connector.keys import key_retire_on_final_save
-from connector.models import CallbackEvent, DocumentKey, EditedVersion, EditorIdentity, SaveRequest
+from connector.keys import key_retire_on_final_save, user_id_for_uid
+from connector.models import CallbackEvent, DocumentKey, EditedVersion, SaveRequest
 
 logger = logging.getLogger(__name__)
 
@@ -145,15 +145,8 @@ def _save_request_add(*, attachment_id: int, document_key_id: int, callback: Cal
         lastsave=callback.lastsave,
         forcesave_type=callback.forcesave_type,
         not_modified=callback.not_modified,
-        editor_id=_editor_id(callback.last_user),
+        editor_id=user_id_for_uid(callback.last_user),
     ).pk
-
-
-def _editor_id(uid: str | None) -> int | None:
-    # Only the id is stored: reading the user's row (keys.user_for_uid) would be wasted.
-    if not uid:
-        return None
-    return EditorIdentity.objects.filter(uid=uid).values_list("user_id", flat=True).first()
 
 
 def save_request_claim(*, save_request_id: int) -> SaveRequest | None:

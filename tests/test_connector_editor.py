@@ -163,7 +163,7 @@ def test_it_user_ids_are_stable_and_opaque(personas, db) -> None:
     assert uid == keys.editor_uid(personas.editor)
     assert uid != keys.editor_uid(personas.viewer)
     assert str(personas.editor.pk) != uid and personas.editor.username not in uid
-    assert keys.user_for_uid(uid) == personas.editor
+    assert keys.user_id_for_uid(uid) == personas.editor.pk
 
 
 def test_it_offers_edit_to_editors_and_view_to_viewers_in_the_list(personas, make_attachment, onlyoffice) -> None:
