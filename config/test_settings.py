@@ -42,7 +42,7 @@ if REDIS_URL:
     # The prefix keeps this run's keys apart from other runs on the same Redis database.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": TEST_RUN_DIR.name,
         }

@@ -306,7 +306,7 @@ def test_it_sees_a_change_made_by_another_process_at_once(
             "LOCATION": str(tmp_path / "cache"),
         }
     else:
-        backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+        backend = {"BACKEND": "config.cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
     settings.CACHES = {"default": backend}
     cache.delete(config.CACHE_KEY)
     config.update(public_url="https://old.example.com")
