@@ -96,6 +96,22 @@ def test_it_keeps_a_save_that_raced_an_upload_and_marks_the_conflict(editing_set
     assert editor_config(personas, attachment)["document"]["key"] != cfg["document"]["key"]
 
 
+def test_it_stops_showing_a_conflict_once_a_newer_version_is_current(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
+    cfg = editor_config(personas, attachment)
+    fake_ds.open(cfg)
+    upload(personas, attachment, b"uploaded meanwhile")
+    edit_and_close(fake_ds, cfg, b"edited from version 1")
+    assert ("warning", "Conflicting edits") in list_statuses(personas, "editor")
+
+    upload(personas, attachment, b"merged by hand")
+
+    attachment.refresh_from_db()
+    assert attachment.current_version == 4
+    assert attachment.versions.get(number=3).edit_info.conflict_with == 2
+    assert ("warning", "Conflicting edits") not in list_statuses(personas, "editor")
+
+
 def test_it_does_not_call_a_sessions_own_forcesaves_a_conflict(editing_setup) -> None:
     personas, attachment, fake_ds = editing_setup
     cfg = editor_config(personas, attachment)
