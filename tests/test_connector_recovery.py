@@ -75,13 +75,19 @@ def retry(client: Client, save: SaveRequest):
 # --- conflicts ---------------------------------------------------------------------------------------------
 
 
-def test_it_keeps_a_save_that_raced_an_upload_and_marks_the_conflict(editing_setup) -> None:
-    personas, attachment, fake_ds = editing_setup
+def save_racing_an_upload(personas, attachment, fake_ds, uploaded: bytes, edited: bytes) -> dict:
+    """An editor opens the file, someone uploads a version meanwhile, the editor saves: the editor config."""
     cfg = editor_config(personas, attachment)
     fake_ds.open(cfg)
-    upload(personas, attachment, b"uploaded meanwhile")
+    upload(personas, attachment, uploaded)
+    edit_and_close(fake_ds, cfg, edited)
+    return cfg
 
-    edit_and_close(fake_ds, cfg, b"edited from version 1")
+
+def test_it_keeps_a_save_that_raced_an_upload_and_marks_the_conflict(editing_setup) -> None:
+    personas, attachment, fake_ds = editing_setup
+
+    cfg = save_racing_an_upload(personas, attachment, fake_ds, b"uploaded meanwhile", b"edited from version 1")
 
     attachment.refresh_from_db()
     assert attachment.current_version == 3
@@ -98,10 +104,7 @@ def test_it_keeps_a_save_that_raced_an_upload_and_marks_the_conflict(editing_set
 
 def test_it_stops_showing_a_conflict_once_a_newer_version_is_current(editing_setup) -> None:
     personas, attachment, fake_ds = editing_setup
-    cfg = editor_config(personas, attachment)
-    fake_ds.open(cfg)
-    upload(personas, attachment, b"uploaded meanwhile")
-    edit_and_close(fake_ds, cfg, b"edited from version 1")
+    save_racing_an_upload(personas, attachment, fake_ds, b"uploaded meanwhile", b"edited from version 1")
     assert ("warning", "Conflicting edits") in list_statuses(personas, "editor")
 
     upload(personas, attachment, b"merged by hand")
@@ -191,10 +194,7 @@ def test_it_shows_conflicts_with_the_same_number_of_queries_for_one_row_or_many(
     personas, attachment, fake_ds = editing_setup
 
     def conflicted(item) -> None:
-        cfg = editor_config(personas, item)
-        fake_ds.open(cfg)
-        upload(personas, item, b"uploaded")
-        edit_and_close(fake_ds, cfg, b"edited")
+        save_racing_an_upload(personas, item, fake_ds, b"uploaded", b"edited")
 
     conflicted(attachment)
     client = personas.client_for("editor")
