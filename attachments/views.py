@@ -28,11 +28,11 @@ from attachments import actions, selectors, services
 from attachments.downloads import version_response
 from attachments.filenames import clean_title
 from attachments.forms import MemberAddForm, MemberRoleForm, RenameForm, SpaceForm
+from attachments.listing import ListRow, list_rows
 from attachments.models import Attachment, Membership, Role, Space, VersionSource
 from attachments.permissions import can_admin, can_edit, can_view, checked_for_page, visible_spaces
 from attachments.storage import FileTooLarge
 from attachments.uploads import upload_too_large, upload_too_large_message
-from config.jinja2 import datetime_format, filesize
 
 PAGE_SIZE = 50
 # The live list asks for one page of rows at most (PAGE_SIZE), with room to spare.
@@ -114,17 +114,13 @@ def space_detail(request: HttpRequest, space_id: int) -> HttpResponse:
     if query:
         attachments = attachments.filter(title__icontains=query)
     page = Paginator(attachments, PAGE_SIZE).get_page(request.GET.get("page"))
+    attachments_shown = list(page.object_list)
     context = {
         "space": space,
         "page": page,
-        "extras": actions.row_extras(request, list(page.object_list), role),
+        "rows": list_rows(attachments_shown, actions.row_extras(request, attachments_shown, role)),
         "query": query,
         "space_actions": actions.space_actions(request, space, role),
-        # One reverse per link kind for the whole page, not one per row (row cost dominates the page).
-        "row_url": {
-            name: actions.id_url(name)
-            for name in ("attachment_detail", "attachment_download", "attachment_rename", "attachment_delete")
-        },
         **_actions_context(role),
     }
     return render(request, "attachments/space_detail.html", context)
@@ -139,9 +135,9 @@ def space_rows(request: HttpRequest, space_id: int) -> HttpResponse:
     if error:
         return JsonResponse({"error": error}, status=400)
     # Ids of other spaces, deleted files or files still being written are left out, never an error.
-    rows = list(selectors.attachments_in_space(space).filter(pk__in=ids).order_by("pk"))
-    extras = actions.row_extras(request, rows, role)
-    return JsonResponse({"rows": [_row_state(request, row, extras[row.pk]) for row in rows]})
+    attachments_shown = list(selectors.attachments_in_space(space).filter(pk__in=ids).order_by("pk"))
+    rows = list_rows(attachments_shown, actions.row_extras(request, attachments_shown, role))
+    return JsonResponse({"rows": [_row_state(request, row) for row in rows]})
 
 
 def _row_ids(raw: str) -> tuple[list[int], str]:
@@ -156,17 +152,16 @@ def _row_ids(raw: str) -> tuple[list[int], str]:
     return ids, ""
 
 
-def _row_state(request: HttpRequest, attachment: Attachment, extras: actions.RowExtras) -> dict[str, Any]:
-    statuses_html = render_to_string("attachments/_row_statuses.html", {"statuses": extras.statuses}, request=request)
-    updated_by = attachment.updated_by
+def _row_state(request: HttpRequest, row: ListRow) -> dict[str, Any]:
+    statuses = row.extras.statuses
     return {
-        "id": attachment.pk,
-        "current_version": attachment.current_version,
-        "size_display": filesize(attachment.size),
-        "updated_at": attachment.updated_at.isoformat(),
-        "updated_display": datetime_format(attachment.updated_at, "SHORT_DATETIME_FORMAT"),
-        "updated_by": (updated_by.get_full_name() or updated_by.get_username()) if updated_by else _("Deleted user"),
-        "statuses_html": statuses_html,
+        "id": row.attachment.pk,
+        "current_version": row.attachment.current_version,
+        "size_display": row.size_display,
+        "updated_at": row.updated_iso,
+        "updated_display": row.updated_display,
+        "updated_by": row.updated_by,
+        "statuses_html": render_to_string("attachments/_row_statuses.html", {"statuses": statuses}, request=request),
     }
 
 

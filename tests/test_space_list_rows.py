@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from attachments.actions import id_url
 from connector import config
+from tests.conftest import make_user
 
 
 @pytest.mark.parametrize("viewname", ["attachment_detail", "attachment_download", "onlyoffice-editor"])
@@ -44,3 +45,37 @@ def test_it_keeps_the_settings_for_one_request_and_sees_a_change_in_the_next(db)
     # One page reads one consistent set of settings, however many providers ask.
     assert config.for_request(first).public_url == "http://ds-one.test"
     assert config.for_request(RequestFactory().get("/")).public_url == "http://ds-two.test"
+
+
+def _row(html: str, pk: int) -> str:
+    found = re.search(rf'<tr data-attachment-id="{pk}".*?</tr>', html, re.S)
+    assert found, f"no row for attachment {pk}"
+    return found.group(0)
+
+
+def test_it_names_each_rows_icon_buttons_after_its_file_escaped_once(personas, make_attachment) -> None:
+    item = make_attachment(personas.space, title="Q&A <draft>.docx", user=personas.owner)
+
+    html = personas.client_for("viewer").get(reverse("space_detail", args=[personas.space.pk])).content.decode()
+
+    row = _row(html, item.pk)
+    assert 'aria-label="Download Q&amp;A &lt;draft&gt;.docx"' in row
+    assert 'aria-label="More actions for Q&amp;A &lt;draft&gt;.docx"' in row
+    assert "<draft>" not in row
+
+
+def test_it_names_the_rows_of_a_deleted_account_alike_on_the_page_and_in_the_live_list(
+    personas, make_attachment
+) -> None:
+    kept = make_attachment(personas.space, title="kept.docx", user=personas.editor)
+    gone = make_attachment(personas.space, title="gone.docx", user=make_user("leaver", first_name="Lea"))
+    gone.updated_by.delete()
+    client = personas.client_for("viewer")
+    client.cookies["django_language"] = "de"
+
+    html = client.get(reverse("space_detail", args=[personas.space.pk])).content.decode()
+    live = client.get(reverse("space_rows", args=[personas.space.pk]) + f"?ids={kept.pk},{gone.pk}").json()["rows"]
+
+    assert '<span class="who">Eddie Editor</span>' in _row(html, kept.pk)
+    assert '<span class="who">Gelöschter Benutzer</span>' in _row(html, gone.pk)
+    assert {row["id"]: row["updated_by"] for row in live} == {kept.pk: "Eddie Editor", gone.pk: "Gelöschter Benutzer"}
