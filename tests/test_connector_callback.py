@@ -82,7 +82,7 @@ def test_it_serves_the_document_to_the_ds_only_with_its_jwt(editing_setup) -> No
     assert head.status_code == 200 and head.headers["Content-Length"] == "14"
     other = jwt.encode({"payload": {"url": url.replace("token=", "token=x")}}, fake_ds.secret, algorithm="HS256")
     assert requests.get(url, headers={"Authorization": f"Bearer {other}"}, timeout=5).status_code == 403
-    wrong_secret = jwt.encode({"payload": {"url": url}}, "not-the-secret-0123456789abcdef", algorithm="HS256")
+    wrong_secret = jwt.encode({"payload": {"url": url}}, "not-the-secret-0123456789abcdefgh", algorithm="HS256")
     assert requests.get(url, headers={"Authorization": f"Bearer {wrong_secret}"}, timeout=5).status_code == 403
 
 
