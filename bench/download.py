@@ -26,7 +26,7 @@ if __package__ in (None, ""):  # run as bench/download.py: make the project impo
 
 from bench.callback_ack import editor_config
 from bench.harness import Stack, StackOptions, free_port, stack
-from bench.perf import BenchError, Verdict, alternate, require, session_cookie, temp_dir
+from bench.perf import BenchError, Verdict, alternate, child_pids, require, session_cookie, status_bytes, temp_dir
 
 MB = 1024 * 1024
 MAX_RSS_GROWTH = 8 * MB
@@ -87,16 +87,7 @@ def curl_seconds(url: str, headers: dict[str, str], size: int) -> float:
 
 
 def gunicorn_workers(app: Stack) -> list[int]:
-    master = next(p for p in app.processes if p.name == "gunicorn").popen.pid
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return [int(pid) for pid in children]
-
-
-def status_kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) * 1024
-    return 0
+    return child_pids(next(p for p in app.processes if p.name == "gunicorn").popen.pid)
 
 
 def cpu_ticks(pid: int) -> int:
@@ -139,7 +130,7 @@ def measure_mode(label: str, sendfile: bool, args: argparse.Namespace, verdict: 
             target = (front if sendfile else app.url) + f"{parts.path}?{parts.query}"
             workers = gunicorn_workers(app)
             warm_every_worker(workers, lambda: curl_seconds(target, headers, size))  # and the page cache
-            before = {pid: status_kb(pid, "VmRSS") for pid in workers}
+            before = {pid: status_bytes(pid, "VmRSS") for pid in workers}
             for pid in workers:  # "5" resets the peak RSS (VmHWM) to the current RSS
                 Path(f"/proc/{pid}/clear_refs").write_text("5")
             pair = alternate(
@@ -147,7 +138,7 @@ def measure_mode(label: str, sendfile: bool, args: argparse.Namespace, verdict: 
                 lambda: size / MB / curl_seconds(f"{front}/floor/{relative}", {}, size),
                 lambda: size / MB / curl_seconds(target, headers, size),
             )
-            growth = max(status_kb(pid, "VmHWM") - before[pid] for pid in workers)
+            growth = max(status_bytes(pid, "VmHWM") - before[pid] for pid in workers)
         verdict.ratio(f"{label}: throughput vs nginx sendfile", pair, "MB/s", at_least=0.8)
         verdict.check(
             f"{label}: gunicorn worker memory",

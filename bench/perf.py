@@ -170,3 +170,19 @@ def get_ok(url: str, cookie: str) -> requests.Response:
 
 def temp_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="bench-perf-"))
+
+
+# --- processes of the stack, read from /proc (Linux) ---------------------------------------------------------
+
+
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process: gunicorn's workers, a Celery worker's pool."""
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def status_bytes(pid: int, field: str) -> int:
+    """A size from /proc/<pid>/status (VmRSS, VmHWM), in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise BenchError(f"no {field} in /proc/{pid}/status")

@@ -29,7 +29,7 @@ if __package__ in (None, ""):  # run as bench/save_pipeline.py: make the project
 import requests
 
 from bench.harness import BASE_DIR, Stack, StackOptions, stack
-from bench.perf import BenchError, Pair, Verdict, require, session_cookie, temp_dir
+from bench.perf import BenchError, Pair, Verdict, child_pids, require, session_cookie, status_bytes, temp_dir
 
 MB = 1024 * 1024
 MAX_PEAK_RSS = 150 * MB
@@ -71,18 +71,10 @@ def floor_seconds(url: str, folder: Path) -> float:
 
 def pool_child(app: Stack) -> int:
     """The pid of the one prefork child of the one Celery worker: the process that runs the save task."""
-    master = next(p for p in app.processes if p.name.startswith("celery")).popen.pid
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    children = child_pids(next(p for p in app.processes if p.name.startswith("celery")).popen.pid)
     if len(children) != 1:
         raise BenchError(f"expected one Celery pool child, found {children}")
-    return int(children[0])
-
-
-def status_bytes(pid: int, name: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(name + ":"):
-            return int(line.split()[1]) * 1024
-    raise BenchError(f"no {name} in /proc/{pid}/status")
+    return children[0]
 
 
 def current_version(app: Stack, attachment_id: int) -> int:
