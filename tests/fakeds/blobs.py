@@ -62,16 +62,12 @@ class Faults:
             self._faults.append(fault)
 
 
-@dataclass
-class Blob:
-    folder: str
-    name: str
-    data: bytes
-    content_type: str = "application/octet-stream"
-    faults: Faults = field(default_factory=Faults)
-    downloads: int = 0
+class FaultInjection:
+    """``fail_with``, ``hang``, ``close_mid_body`` and ``redirect_to`` for whatever holds ``faults``: one blob, or the
+    whole server (its /cache/files downloads)."""
 
-    # Per-blob fault injection reads like the server-wide one: blob.fail_with(500), blob.hang(), ...
+    faults: Faults
+
     def fail_with(self, status: int = 500, *, times: int | None = None) -> None:
         self.faults.fail_with(status, times=times)
 
@@ -83,6 +79,16 @@ class Blob:
 
     def redirect_to(self, url: str, *, times: int | None = None) -> None:
         self.faults.redirect_to(url, times=times)
+
+
+@dataclass
+class Blob(FaultInjection):
+    folder: str
+    name: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+    faults: Faults = field(default_factory=Faults)
+    downloads: int = 0
 
 
 class BlobStore:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import requests
 
 from . import callbacks, tokens
-from .blobs import Blob, BlobStore, Faults
+from .blobs import Blob, BlobStore, FaultInjection, Faults
 from .callbacks import CallbackRecord, CallbackSender
 from .editor import FORCESAVE_COMMAND, EditorSession
 from .errors import ConfigRejected, DownloadFailed, FakeDsError, TokenRejected
@@ -59,7 +59,7 @@ class Forgotten:
     file_type: str
 
 
-class FakeDocServer:
+class FakeDocServer(FaultInjection):
     """The fake Document Server. JWT (inbox and outbox) uses one secret, as the Docker image sets it."""
 
     def __init__(
@@ -219,19 +219,7 @@ class FakeDocServer:
         with self._lock:
             return list(self._forgotten)
 
-    # ---- fault injection ------------------------------------------------------------------------------------
-
-    def fail_with(self, status: int = 500, *, times: int | None = None) -> None:
-        self.faults.fail_with(status, times=times)
-
-    def hang(self, *, times: int | None = None) -> None:
-        self.faults.hang(times=times)
-
-    def close_mid_body(self, *, times: int | None = None) -> None:
-        self.faults.close_mid_body(times=times)
-
-    def redirect_to(self, url: str, *, times: int | None = None) -> None:
-        self.faults.redirect_to(url, times=times)
+    # ---- fault injection (fail_with, hang, ...: FaultInjection) ----------------------------------------------
 
     def clear_faults(self) -> None:
         self.faults.clear()
