@@ -25,8 +25,18 @@ if __package__ in (None, ""):  # run as bench/download.py: make the project impo
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.callback_ack import editor_config
-from bench.harness import Stack, StackOptions, free_port, stack
-from bench.perf import BenchError, Verdict, alternate, child_pids, require, session_cookie, status_bytes, temp_dir
+from bench.harness import StackOptions, free_port, stack
+from bench.perf import (
+    BenchError,
+    Verdict,
+    alternate,
+    cpu_ticks,
+    gunicorn_workers,
+    require,
+    session_cookie,
+    status_bytes,
+    temp_dir,
+)
 
 MB = 1024 * 1024
 MAX_RSS_GROWTH = 8 * MB
@@ -84,16 +94,6 @@ def curl_seconds(url: str, headers: dict[str, str], size: int) -> float:
     if status != "200" or int(downloaded) != size:
         raise BenchError(f"GET {url.split('?')[0]}: HTTP {status}, {downloaded} bytes of {size}")
     return float(seconds)
-
-
-def gunicorn_workers(app: Stack) -> list[int]:
-    return child_pids(next(p for p in app.processes if p.name == "gunicorn").popen.pid)
-
-
-def cpu_ticks(pid: int) -> int:
-    """The process's user + system CPU time, in clock ticks (/proc/<pid>/stat fields 14 and 15)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return int(fields[11]) + int(fields[12])
 
 
 def warm_every_worker(workers: list[int], download: Callable[[], object], limit: int = 20) -> None:

@@ -2,18 +2,23 @@
 
 They measure what Django itself costs on this machine, in the same run as the floor and the measurement:
 
+- ``reference/roundtrip/``: one database round trip (``SELECT 1``) and nothing else: no session, no user, no
+  ORM. No page that reads the database can be faster; every page and callback of the application must read it.
+- ``reference/insert/<id>/``: one row inserted and committed, by hand-written SQL: the least a durable
+  acknowledgement can do (no token, no check, no lock). The callback does all of that and more.
 - ``reference/page/<id>/``: the least a logged-in page can do: the session, the user, one row by primary key, a
-  plain-text answer (no template, no permission check). The editor page does all of that and more.
-- ``reference/ack/<id>/``: the least a durable acknowledgement can do: one row inserted and committed, a JSON
-  answer (no token, no validation, no lock). The callback does all of that and more.
+  plain-text answer (no template, no permission check). The editor page and the list do all of that and more.
 
-The scripts print their ratios to ``/healthz`` as context, not as targets: a target below a reference cannot be
-met by any page or callback built on this stack (docs/performance.md).
+The first two skip Django's per-request connection health check (``CONN_HEALTH_CHECKS``, one more ``SELECT 1``),
+so that each makes exactly one round trip. The scripts print their ratios to ``/healthz`` as context, not as
+targets: a target below a reference cannot be met by any page or callback built on this stack
+(docs/performance.md).
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
@@ -22,20 +27,37 @@ from attachments.models import Attachment
 from connector.models import CallbackEvent
 
 
+def _one_round_trip(sql: str, params: list[object]) -> None:
+    connection.ensure_connection()
+    # Django pings a reused connection before its first query of each request; the least is one round trip.
+    connection.health_check_done = True
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def roundtrip(request: HttpRequest) -> HttpResponse:
+    _one_round_trip("SELECT 1", [])
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@csrf_exempt
+def insert(request: HttpRequest, attachment_id: int) -> JsonResponse:
+    table = CallbackEvent._meta.db_table
+    columns = '"attachment_id", "key", "status", "payload", "received_at"'
+    values = "%s, 'reference', 2, '{}', CURRENT_TIMESTAMP"
+    _one_round_trip(f'INSERT INTO "{table}" ({columns}) VALUES ({values})', [attachment_id])  # noqa: S608
+    return JsonResponse({"error": 0})
+
+
 @login_required
 def page(request: HttpRequest, attachment_id: int) -> HttpResponse:
     attachment = Attachment.objects.get(pk=attachment_id)
     return HttpResponse(attachment.title, content_type="text/plain")
 
 
-@csrf_exempt
-def ack(request: HttpRequest, attachment_id: int) -> JsonResponse:
-    CallbackEvent.objects.create(attachment_id=attachment_id, key="reference", status=2, payload={})
-    return JsonResponse({"error": 0})
-
-
 urlpatterns = [
+    path("reference/roundtrip/", roundtrip),
+    path("reference/insert/<int:attachment_id>/", insert),
     path("reference/page/<int:attachment_id>/", page),
-    path("reference/ack/<int:attachment_id>/", ack),
     path("", include("config.urls")),
 ]
