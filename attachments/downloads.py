@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import content_disposition_header
@@ -27,6 +30,7 @@ def version_response(
         response["ETag"] = etag
         return response
     handle = default_storage.open(version.file.name, "rb")
+    _cork_until_closed(request, handle)
     response = FileResponse(
         handle,
         as_attachment=as_attachment,
@@ -38,6 +42,34 @@ def version_response(
     response["Cache-Control"] = "private, no-cache"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _cork_until_closed(request: HttpRequest, handle: File) -> None:
+    """Under gunicorn, send the file in full TCP segments, as nginx does with ``tcp_nopush``.
+
+    gunicorn writes the headers, then hands the whole file to one sendfile(2). On loopback, a 200 MB file took
+    0.13 s that way against 0.10 s with the socket corked, and 0.11 s from nginx (docs/performance.md).
+    Django closes the file when gunicorn closes the response, right after the last byte: uncorking there sends
+    the tail at once instead of after the kernel's 200 ms limit. Anything else (another server, a Unix
+    socket, a system without TCP_CORK) sends as before.
+    """
+    sock = request.META.get("gunicorn.socket")
+    cork = getattr(socket, "TCP_CORK", None)
+    if cork is None or not isinstance(sock, socket.socket) or sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, cork, 1)
+    except OSError:
+        return
+    close = handle.close
+
+    def uncork_then_close() -> None:
+        with contextlib.suppress(OSError):  # the client may have gone; the file must be closed all the same
+            sock.setsockopt(socket.IPPROTO_TCP, cork, 0)
+        close()
+
+    # Before FileResponse takes handle.close as the closer it calls when the response is closed.
+    handle.close = uncork_then_close  # type: ignore[method-assign]
 
 
 def _proxy_response(version: Version, *, as_attachment: bool, filename: str) -> HttpResponse | None:

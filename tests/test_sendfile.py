@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,46 @@ def test_it_still_refuses_an_outsider_with_sendfile_on(client, personas, report,
     response = _download(client, personas.outsider, report)
     assert response.status_code == 404
     assert "X-Accel-Redirect" not in response
+
+
+@pytest.fixture
+def tcp_connection() -> Iterator[socket.socket]:
+    """The server's end of a real TCP connection on 127.0.0.1, as gunicorn hands it to the app."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        peer = socket.create_connection(listener.getsockname())
+        server_end, _ = listener.accept()
+    yield server_end
+    server_end.close()
+    peer.close()
+
+
+def _corked(sock: socket.socket) -> bool:
+    return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK) == 1
+
+
+def test_under_gunicorn_it_corks_the_connection_while_the_file_goes_out_and_uncorks_once_it_is_sent(
+    client, personas, report, settings, tcp_connection
+):
+    settings.ATTACHMENTS_SENDFILE = "off"
+    client.force_login(personas.viewer)
+    response = client.get(reverse("attachment_download", args=[report.pk]), **{"gunicorn.socket": tcp_connection})
+    assert _corked(tcp_connection)
+    assert b"".join(response.streaming_content) == b"the bytes of the report"  # the test client then closes it
+    assert not _corked(tcp_connection)
+
+
+def test_it_leaves_the_connection_alone_when_nginx_sends_the_file(client, personas, report, settings, tcp_connection):
+    settings.ATTACHMENTS_SENDFILE = "x-accel-redirect"
+    client.force_login(personas.viewer)
+    response = client.get(reverse("attachment_download", args=[report.pk]), **{"gunicorn.socket": tcp_connection})
+    assert response.status_code == 200
+    assert not _corked(tcp_connection)
+
+
+def test_it_sends_the_file_as_before_over_a_unix_socket(client, personas, report, settings):
+    settings.ATTACHMENTS_SENDFILE = "off"
+    client.force_login(personas.viewer)
+    left, right = socket.socketpair()
+    with left, right:
+        response = client.get(reverse("attachment_download", args=[report.pk]), **{"gunicorn.socket": left})
+        assert b"".join(response.streaming_content) == b"the bytes of the report"
