@@ -16,8 +16,12 @@ import argparse
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import django
+
+if TYPE_CHECKING:  # the models load only after django.setup() in main()
+    from attachments.models import Version
 
 
 def queries(user: str, path: str, repeat: int) -> dict[str, object]:
@@ -52,25 +56,29 @@ def profile(user: str, path: str, repeat: int) -> str:
     return profiler.output_text(unicode=False, color=False, show_all=False)
 
 
+def _version_like(version: Version, *, attachment_id: int, number: int) -> Version:
+    """An unsaved Version row that shares ``version``'s file and metadata: the pages read metadata only."""
+    from attachments.models import Version
+
+    return Version(
+        attachment_id=attachment_id,
+        number=number,
+        file=version.file.name,
+        size=version.size,
+        sha256=version.sha256,
+        content_type=version.content_type,
+        created_by_id=version.created_by_id,
+        source=version.source,
+    )
+
+
 def versions_add(attachment_id: int, count: int) -> dict[str, int]:
     from attachments.models import Attachment, Version
 
     current = Version.objects.filter(attachment_id=attachment_id).order_by("-number").first()
     assert current is not None
     # Rows sharing the current file: the pages read metadata only, so this is what 500 saves look like to them.
-    rows = [
-        Version(
-            attachment_id=attachment_id,
-            number=current.number + n,
-            file=current.file.name,
-            size=current.size,
-            sha256=current.sha256,
-            content_type=current.content_type,
-            created_by_id=current.created_by_id,
-            source=current.source,
-        )
-        for n in range(1, count + 1)
-    ]
+    rows = [_version_like(current, attachment_id=attachment_id, number=current.number + n) for n in range(1, count + 1)]
     Version.objects.bulk_create(rows, batch_size=1000)
     Attachment.objects.filter(pk=attachment_id).update(current_version=current.number + count)
     _analyze(Version)
@@ -100,20 +108,7 @@ def attachments_add(like: int, count: int) -> dict[str, int]:
             batch_size=1000,
         )
         Version.objects.bulk_create(
-            [
-                Version(
-                    attachment_id=item.pk,
-                    number=1,
-                    file=version.file.name,
-                    size=version.size,
-                    sha256=version.sha256,
-                    content_type=version.content_type,
-                    created_by_id=version.created_by_id,
-                    source=version.source,
-                )
-                for item in created
-            ],
-            batch_size=1000,
+            [_version_like(version, attachment_id=item.pk, number=1) for item in created], batch_size=1000
         )
     _analyze(Attachment, Version)
     return {"attachments": Attachment.objects.filter(space_id=model.space_id).count()}
