@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from tests.support.production import run_with_production_settings
 
 _S3_PROBE = """
 import json, django
@@ -23,25 +21,14 @@ print(json.dumps({"class": f"{type(s).__module__}.{type(s).__name__}", "bucket":
 
 
 def _run(code: str, tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
-    """Python with the production settings and nothing in the environment but ``variables``."""
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATA_DIR": str(tmp_path),
+    """Python with the production settings, a secret key and nothing else in the environment but ``variables``."""
+    defaults = {
         "DJANGO_SECRET_KEY": "a-long-random-production-secret-key-for-this-test-only",
         # boto3 must find nothing of a developer's own AWS set-up.
         "AWS_CONFIG_FILE": str(tmp_path / "none"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
     }
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=BASE_DIR,
-        env={**env, **variables},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_with_production_settings(code, tmp_path, **{**defaults, **variables})
 
 
 def test_it_configures_s3_storage_from_the_environment(tmp_path: Path) -> None:

@@ -3,17 +3,14 @@ variable, secrets can come from files, and production refuses to start without a
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
-
-BASE_DIR = Path(__file__).resolve().parent.parent
+from tests.support.production import run_with_production_settings
 
 
 @pytest.mark.parametrize(
@@ -77,16 +74,7 @@ def test_it_refuses_a_secret_file_it_cannot_read(monkeypatch: pytest.MonkeyPatch
 
 def _django_setup(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
     """Start Django with the production settings and nothing in the environment but ``variables``."""
-    env = {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "config.settings", "DATA_DIR": str(tmp_path)}
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('started')"],
-        cwd=BASE_DIR,
-        env={**env, **variables},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_with_production_settings("import django; django.setup(); print('started')", tmp_path, **variables)
 
 
 def test_it_refuses_to_start_in_production_without_a_secret_key(tmp_path: Path) -> None:

@@ -1,0 +1,24 @@
+"""A Python process started with the production settings, for tests of how settings read the environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def run_with_production_settings(code: str, data_dir: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+    """``python -c code`` with config.settings and nothing in the environment but PATH, DATA_DIR and ``variables``."""
+    env = {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "config.settings", "DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env={**env, **variables},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
