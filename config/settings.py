@@ -245,7 +245,11 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 # The sweep (connector/sweep.py) re-enqueues saves stuck by a lost message or a dead worker; one beat only.
-CELERY_BEAT_SCHEDULE = {"connector-sweep": {"task": "connector.sweep", "schedule": 60.0}}
+# The sessions sweep asks the DS about sessions no callback has touched for 10 minutes (connector/recovery.py).
+CELERY_BEAT_SCHEDULE = {
+    "connector-sweep": {"task": "connector.sweep", "schedule": 60.0},
+    "connector-sessions-sweep": {"task": "connector.sessions_sweep", "schedule": 60.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # The save task's first retry waits about this long, then twice as long each time (with jitter).
 CONNECTOR_SAVE_RETRY_BASE_SECONDS = env_float("CONNECTOR_SAVE_RETRY_BASE_SECONDS", 2.0, minimum=0.0)

@@ -1,8 +1,10 @@
 """Reading a Document Server callback: size, JSON, JWT verification and field validation.
 
 Only fields inside the verified token are trusted (protocol §4): the body ``token`` is read first because the
-header token may have been stripped of ``changesurl``/``history`` (the 7168-character rule); a plain body field
-that contradicts the token is an attack or a bug, and is refused.
+header token may have been cut (the 7168-character rule). Once a token is verified, its fields are the callback.
+A plain body field that contradicts the token is an attack or a bug, and is refused; but the DS's own size rule
+removes the plain ``changesurl`` and sends ``"history":{}``, and refusing that would lose the final save of every
+long co-editing session (the DS does not retry a refused status 2).
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ STATUSES = frozenset(range(8))
 _STRING_FIELDS = ("url", "changesurl", "filetype", "lastsave", "userdata", "formsdataurl")
 # A callback carries at most one user per editor; far more means a malformed or hostile body.
 _MAX_USERS = 1000
+# Plain fields the DS removes or empties when its header token would be 7168 characters or more (protocol §4).
+_SHRINKABLE = frozenset({"changesurl", "history"})
+# Plain fields that must be signed when present: they decide what is stored, and for whom.
+_MUST_BE_SIGNED = frozenset({"key", "status", "url", "changesurl", "users"})
 
 
 class CallbackRejected(Exception):
@@ -122,11 +128,18 @@ def verified_fields(body: dict[str, Any], header_value: str | None, secret: str)
             raise CallbackRejected("the header token has no payload", 403)
     signed = {name: value for name, value in signed.items() if name not in {"iat", "exp", "nbf", "token"}}
     for name, value in body.items():
-        if name != "token" and name in signed and signed[name] != value:
+        if name == "token" or _shrunk_by_the_server(name, value):
+            continue
+        if name in signed and signed[name] != value:
             raise CallbackRejected(f"the body field {name!r} differs from the signed one", 403)
-        if name not in {"token", *signed} and name in {"key", "status", "url", "changesurl", "users"}:
+        if name not in signed and name in _MUST_BE_SIGNED:
             raise CallbackRejected(f"the body field {name!r} is not in the signed token", 403)
     return signed
+
+
+def _shrunk_by_the_server(name: str, plain_value: Any) -> bool:
+    """The empty value the DS's size rule leaves in the plain body; the signed value stands."""
+    return name in _SHRINKABLE and plain_value in ({}, "", None)
 
 
 def _decode(token: str, secret: str) -> dict[str, Any]:

@@ -39,7 +39,7 @@ class DatabaseCollector(Collector):
     def collect(self) -> Iterator[CounterMetricFamily | HistogramMetricFamily]:
         saves = SaveRequest.objects.aggregate(
             stored=Count("pk", filter=Q(state=SaveRequest.State.SAVED)),
-            failed=Count("pk", filter=Q(state=SaveRequest.State.FAILED)),
+            failed=Count("pk", filter=Q(state__in=[SaveRequest.State.FAILED, SaveRequest.State.LOST])),
             # Every claim after the first is a retry (the task's own, the sweep's or a user's Retry).
             retries=Sum(F("attempts") - 1, filter=Q(attempts__gt=1)),
         )

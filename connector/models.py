@@ -84,6 +84,9 @@ class SaveRequest(models.Model):
         SAVING = "saving", _("Saving")
         SAVED = "saved", _("Saved")
         FAILED = "failed", _("Failed")
+        # Failed for good with nothing left to fetch: the DS discarded the file (its link expired, and it keeps
+        # no forgotten copy once we answered {"error":0}). Retry cannot work, so it is not offered.
+        LOST = "lost", _("Lost")
 
     attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="save_requests")
     document_key = models.ForeignKey(DocumentKey, on_delete=models.PROTECT, related_name="save_requests")

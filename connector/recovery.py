@@ -4,8 +4,10 @@
   (``EditedVersion.conflict_with``) and explained in its comment; ``conflict_of`` decides it inside the
   numbering transaction, so concurrent saves are judged against the number they really follow.
 - Failed saves: ``save_request_retry`` (the Retry button) puts a failed request back in the queue;
-  ``store`` (the save task) falls back to the DS's forgotten files when the callback link has expired;
-  ``forgotten_recover`` (``manage.py onlyoffice recover``) stores what the DS kept after our callback failed.
+  ``store`` (the save task) falls back to the DS's forgotten files when the callback link has expired, and
+  raises ``SaveLost`` when the DS has discarded the file (no Retry can work then);
+  ``forgotten_recover`` (``manage.py onlyoffice recover``) stores what the DS kept after our callback failed,
+  and ends the session's "Being edited by" (the DS keeps a forgotten file only once everyone has left).
 - ``recovery_rows`` shows "Conflicting edits" and "Edits by Alice at 14:02 could not be saved" with Retry.
 """
 
@@ -22,7 +24,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import formats as date_formats
@@ -35,7 +37,7 @@ from attachments.permissions import can_edit
 from connector import config, docserver, services
 from connector.actions import page_rows
 from connector.docserver import DocServerError
-from connector.keys import display_name
+from connector.keys import display_name, user_id_for_uid
 from connector.models import DocumentKey, EditedVersion, SaveRequest
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,8 @@ logger = logging.getLogger(__name__)
 LINK_LIFETIME = timedelta(seconds=900)
 # What a DS link answers once it has expired or the file is gone.
 GONE_STATUSES = frozenset({403, 404, 410})
+# What the real DS answers for a link past its ``expires`` (routes/static.js): the file is discarded for us.
+EXPIRED_STATUS = 410
 FORGOTTEN_COMMENT = "Recovered from the Document Server's forgotten files"
 # How the version a save raced came about, for its comment ("... while version 4 was uploaded").
 _SOURCE_VERBS = {
@@ -107,9 +111,12 @@ def link_expired(save_request: SaveRequest) -> bool:
 
 
 def store(*, save_request: SaveRequest) -> Version | None:
-    """Store a claimed save request; when the DS link has expired, through getForgotten instead."""
+    """Store a claimed save request; when the DS link has expired, through getForgotten instead.
+
+    Raises ``SaveLost`` when the link has expired and the DS kept no forgotten copy, DocServerError otherwise.
+    """
     if link_expired(save_request):
-        return store_forgotten(save_request=save_request)
+        return _store_forgotten_or_lost(save_request)
     try:
         return services.save_request_store(save_request=save_request)
     except DocServerError as exc:
@@ -120,6 +127,8 @@ def store(*, save_request: SaveRequest) -> Version | None:
             save_request.pk,
             exc.http_status,
         )
+        if exc.http_status == EXPIRED_STATUS:
+            return _store_forgotten_or_lost(save_request)
         try:
             return store_forgotten(save_request=save_request)
         except ForgottenMissing:
@@ -128,6 +137,24 @@ def store(*, save_request: SaveRequest) -> Version | None:
 
 class ForgottenMissing(DocServerError):
     """The DS holds no forgotten file under the key."""
+
+
+class SaveLost(DocServerError):
+    """The DS discarded the edited file before it could be fetched; nothing can bring it back."""
+
+
+def _store_forgotten_or_lost(save_request: SaveRequest) -> Version | None:
+    # After our {"error":0} the DS keeps no forgotten copy: once its link has expired, the file is gone for us.
+    try:
+        return store_forgotten(save_request=save_request)
+    except ForgottenMissing as exc:
+        raise SaveLost(
+            _(
+                "The edited file could not be fetched before the Document Server discarded it (its link expired "
+                "and it keeps no other copy)."
+            ),
+            http_status=EXPIRED_STATUS,
+        ) from exc
 
 
 def store_forgotten(*, save_request: SaveRequest, comment: str | None = None) -> Version | None:
@@ -178,9 +205,9 @@ def _file_type_of(url: str) -> str:
 # --- failing for good, and Retry ----------------------------------------------------------------------------
 
 
-def save_request_fail(*, save_request_id: int, error: str) -> None:
-    """Mark the save failed for good and tell the space's admins by email (once per failure)."""
-    if services.save_request_fail(save_request_id=save_request_id, error=error):
+def save_request_fail(*, save_request_id: int, error: str, lost: bool = False) -> None:
+    """Mark the save failed (or ``lost``) for good and tell the space's admins by email (once per failure)."""
+    if services.save_request_fail(save_request_id=save_request_id, error=error, lost=lost):
         failure_notify(save_request_id=save_request_id)
 
 
@@ -188,8 +215,14 @@ class RetryRefused(Exception):
     """The save request is not failed (any more): it is being stored, or already is."""
 
 
+class RetryImpossible(RetryRefused):
+    """The save is lost: the DS discarded the file, so storing it again cannot work."""
+
+
 def save_request_retry(*, save_request: SaveRequest) -> None:
     """failed → pending with fresh attempts. Only one of two concurrent clicks wins the conditional update."""
+    if save_request.state == SaveRequest.State.LOST:
+        raise RetryImpossible(str(save_request.pk))
     reset = SaveRequest.objects.filter(pk=save_request.pk, state=SaveRequest.State.FAILED).update(
         state=SaveRequest.State.PENDING, attempts=0, claimed_at=None, updated_at=timezone.now()
     )
@@ -233,12 +266,29 @@ def _failure_email(save: SaveRequest) -> tuple[str, str]:
         "reason": safe_reason(save.last_error),
         "link": attachment_link(attachment),
     }
+    if save.state == SaveRequest.State.LOST:
+        return _lost_email(values)
     subject = _("Edits to “%(title)s” could not be saved") % values
     body = (
         _(
             "The edits %(who)s made to “%(title)s” in ONLYOFFICE at %(when)s could not be stored as a new version.\n\n"
             "Reason: %(reason)s\n\n"
             "Open the file and use Retry, or run “manage.py onlyoffice recover”:\n%(link)s\n"
+        )
+        % values
+    )
+    return subject, body
+
+
+def _lost_email(values: dict[str, str]) -> tuple[str, str]:
+    subject = _("Edits to “%(title)s” were lost") % values
+    body = (
+        _(
+            "The edits %(who)s made to “%(title)s” in ONLYOFFICE at %(when)s could not be fetched before the "
+            "Document Server discarded them. They are not in the file's history and cannot be recovered.\n\n"
+            "Reason: %(reason)s\n\n"
+            "The Document Server keeps an edited file for 15 minutes after it reports the save "
+            "(storage.fs.urlExpires); check that the save workers are running and can reach it.\n%(link)s\n"
         )
         % values
     )
@@ -277,10 +327,11 @@ def recovery_rows(request: HttpRequest, attachments: Sequence[Attachment], role:
         return extras
     back = urlencode({"next": request.get_full_path()})
     for save in page_rows(request, ids).latest_saves.values():
-        if save.state == SaveRequest.State.FAILED:
+        if save.state in (SaveRequest.State.FAILED, SaveRequest.State.LOST):
             row = extras.setdefault(save.attachment_id, RowExtras())
             row.statuses.append(failed_status(save))
-            row.actions.append(_retry_action(save, back))
+            if save.state == SaveRequest.State.FAILED:
+                row.actions.append(_retry_action(save, back))
     return extras
 
 
@@ -299,6 +350,8 @@ def _conflict_status(number: int) -> Status:
 def failed_status(save: SaveRequest) -> Status:
     local = timezone.localtime(save.created_at)
     when = local.strftime("%H:%M") if local.date() == timezone.localdate() else local.strftime("%Y-%m-%d %H:%M")
+    if save.state == SaveRequest.State.LOST:
+        return _lost_status(save, when)
     if save.editor is not None:
         label = _("Edits by %(name)s at %(when)s could not be saved") % {
             "name": display_name(save.editor),
@@ -310,6 +363,18 @@ def failed_status(save: SaveRequest) -> Status:
         "They could not be stored after %(attempts)d attempts (%(error)s). The newest version does not contain "
         "them; use Retry, or ask an administrator to check the Document Server."
     ) % {"attempts": save.attempts, "error": safe_reason(save.last_error)}
+    return Status(label, tone="danger", detail=detail)
+
+
+def _lost_status(save: SaveRequest, when: str) -> Status:
+    if save.editor is not None:
+        label = _("Edits by %(name)s at %(when)s were lost") % {"name": display_name(save.editor), "when": when}
+    else:
+        label = _("Edits at %(when)s were lost") % {"when": when}
+    detail = _(
+        "The Document Server discarded them before they could be fetched, and it keeps no other copy. The newest "
+        "version does not contain them and they cannot be recovered; the space's admins have been told."
+    )
     return Status(label, tone="danger", detail=detail)
 
 
@@ -363,6 +428,7 @@ def _recover_one(document_key: DocumentKey, cfg: config.DocServerConfig, *, dry_
         # Our callback answered too late for the DS, but the final save was stored from its link meanwhile.
         if not dry_run:
             forgotten_delete(document_key.key, cfg)
+            session_ended(document_key)
         number = stored.version.number if stored.version_id else None
         return RecoverResult(document_key.key, "already", attachment_id, number)
     if dry_run:
@@ -379,18 +445,36 @@ def _recover_one(document_key: DocumentKey, cfg: config.DocServerConfig, *, dry_
     SaveRequest.objects.filter(document_key=document_key, state=SaveRequest.State.FAILED).update(
         state=SaveRequest.State.SAVED, version=version, last_error=""
     )
+    session_ended(document_key)
     return RecoverResult(document_key.key, "stored", attachment_id, version.number if version else None)
 
 
-def _forgotten_request(document_key: DocumentKey) -> SaveRequest | None:
-    """A save request of its own for the forgotten file (the audit trail), claimed for this process."""
-    dedupe = hashlib.sha256(f"forgotten|{document_key.key}".encode()).hexdigest()
-    editor = (
+def session_ended(document_key: DocumentKey) -> None:
+    """Nobody edits the key any more: the DS keeps a forgotten file only after everyone left, so a session whose
+    final callback we refused would otherwise show "Being edited by" for ever."""
+    DocumentKey.objects.filter(pk=document_key.pk).update(editors=[], editors_updated_at=timezone.now())
+
+
+def _forgotten_author(document_key: DocumentKey) -> int | None:
+    """Who made the forgotten edits. A lost final save recorded nobody, but the key's editors are still those of
+    the last status 1: when the others had left, only the one whose leaving ended the session. Failing that (they
+    were cleared already), the editor of the key's last save request."""
+    editors = [uid for uid in document_key.editors or [] if isinstance(uid, str)]
+    author = user_id_for_uid(editors[-1]) if editors else None
+    if author is not None:
+        return author
+    return (
         SaveRequest.objects.filter(document_key=document_key, editor__isnull=False)
         .order_by("-id")
         .values_list("editor", flat=True)
         .first()
     )
+
+
+def _forgotten_request(document_key: DocumentKey) -> SaveRequest | None:
+    """A save request of its own for the forgotten file (the audit trail), claimed for this process."""
+    dedupe = hashlib.sha256(f"forgotten|{document_key.key}".encode()).hexdigest()
+    editor = _forgotten_author(document_key)
     try:
         with transaction.atomic():
             save_request = SaveRequest.objects.create(
@@ -407,3 +491,73 @@ def _forgotten_request(document_key: DocumentKey) -> SaveRequest | None:
             state=SaveRequest.State.PENDING
         )
     return services.save_request_claim(save_request_id=save_request.pk)
+
+
+# --- sessions that ended without a callback we accepted ---------------------------------------------------------
+
+# A key whose editors no callback has changed for this long is checked with the DS (the ``info`` command).
+SESSION_QUIET = timedelta(minutes=10)
+# Keys checked per sweep; the next minute takes the rest.
+SESSION_BATCH = 100
+
+
+def sessions_reconcile(*, quiet_for: timedelta = SESSION_QUIET) -> list[RecoverResult]:
+    """Keys still showing editors with no callback for ``quiet_for``: ask the DS who is editing (``info``).
+
+    The DS answers with the users it has. Nobody, or no such document, means the session ended with a callback
+    we did not accept (a refused final save): the file the DS kept as forgotten is stored as ``recover`` would
+    store it, and the key's editors are cleared, so no page shows "Being edited by" after the session ended.
+    A DS that cannot be reached changes nothing. Returns what was stored.
+    """
+    cfg = config.current()
+    if not cfg.configured:
+        return []
+    cutoff = timezone.now() - quiet_for
+    quiet = list(
+        DocumentKey.objects.exclude(editors=[])
+        .filter(Q(editors_updated_at__lt=cutoff) | Q(editors_updated_at__isnull=True))
+        .order_by("editors_updated_at")[:SESSION_BATCH]
+    )
+    if not quiet:
+        return []
+    ended = []
+    for document_key in quiet:
+        users = _editing_users(document_key, cfg)
+        if users:
+            DocumentKey.objects.filter(pk=document_key.pk, editors_updated_at=document_key.editors_updated_at).update(
+                editors=users, editors_updated_at=timezone.now()
+            )
+        elif users is not None:
+            ended.append(document_key)
+    # One list for all of them; without it nothing is cleared, so that no forgotten file is left behind unseen.
+    forgotten = _forgotten_keys(cfg) if ended else set()
+    if forgotten is None:
+        return []
+    results = []
+    for document_key in ended:
+        if document_key.key in forgotten:
+            results.append(_recover_one(document_key, cfg, dry_run=False))
+        else:
+            session_ended(document_key)
+    return results
+
+
+def _editing_users(document_key: DocumentKey, cfg: config.DocServerConfig) -> list[str] | None:
+    """The DS's editors of the key ([] when it has no such session); None when it could not say."""
+    try:
+        reply = docserver.command("info", key=document_key.key, cfg=cfg)
+    except DocServerError as exc:
+        if exc.code == 1:
+            return []
+        logger.info("session check of attachment %s: %s", document_key.attachment_id, exc.message)
+        return None
+    return list(dict.fromkeys(user for user in reply.get("users") or [] if isinstance(user, str)))
+
+
+def _forgotten_keys(cfg: config.DocServerConfig) -> set[str] | None:
+    try:
+        reply = docserver.command("getForgottenList", cfg=cfg)
+    except DocServerError as exc:
+        logger.info("session check: no list of forgotten files: %s", exc.message)
+        return None
+    return {key for key in reply.get("keys") or [] if isinstance(key, str)}

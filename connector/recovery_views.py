@@ -24,6 +24,12 @@ def save_retry(request: HttpRequest, save_request_id: int) -> HttpResponse:
     attachment, _role = access.file_for_page(request.user, save_request.attachment_id, can_edit)
     try:
         recovery.save_request_retry(save_request=save_request)
+    except recovery.RetryImpossible:
+        messages.error(
+            request,
+            _("These edits cannot be stored again: the Document Server discarded them before they could be fetched."),
+        )
+        return redirect(_back(request, attachment))
     except recovery.RetryRefused:
         messages.info(request, _("This save is already being stored, or was stored; nothing to retry."))
         return redirect(_back(request, attachment))

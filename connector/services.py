@@ -166,14 +166,21 @@ def save_request_release(*, save_request_id: int, error: str) -> None:
     )
 
 
-def save_request_fail(*, save_request_id: int, error: str) -> bool:
-    """Mark the save as failed for good; the attachment shows it to its editors. True if it was not failed yet."""
+_FINAL_STATES = (SaveRequest.State.SAVED, SaveRequest.State.FAILED, SaveRequest.State.LOST)
+
+
+def save_request_fail(*, save_request_id: int, error: str, lost: bool = False) -> bool:
+    """Mark the save as failed for good; the attachment shows it to its editors. True if it was not failed yet.
+
+    ``lost``: the DS no longer has the file, so nothing can store it (state ``lost``, no Retry).
+    """
+    state = SaveRequest.State.LOST if lost else SaveRequest.State.FAILED
     failed = (
         SaveRequest.objects.filter(pk=save_request_id)
-        .exclude(state__in=[SaveRequest.State.SAVED, SaveRequest.State.FAILED])
-        .update(state=SaveRequest.State.FAILED, last_error=error[:2000])
+        .exclude(state__in=_FINAL_STATES)
+        .update(state=state, last_error=error[:2000])
     )
-    logger.error("save request %s failed for good: %s", save_request_id, error[:500])
+    logger.error("save request %s %s for good: %s", save_request_id, "lost" if lost else "failed", error[:500])
     return failed == 1
 
 

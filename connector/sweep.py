@@ -105,6 +105,15 @@ def sweep() -> dict[str, int]:
     return sweep_stuck_saves().as_dict()
 
 
+@shared_task(name="connector.sessions_sweep", ignore_result=True)
+def sessions_sweep() -> int:
+    """The periodic task (Celery beat, every minute): sessions that ended without a callback we accepted are
+    ended here too, and what the DS kept of them is stored (connector.recovery.sessions_reconcile)."""
+    from connector import recovery  # recovery imports the save task's modules, which import this one
+
+    return len(recovery.sessions_reconcile())
+
+
 @worker_ready.connect
 def _sweep_when_a_worker_starts(**_kwargs: object) -> None:
     # A worker restarting after a crash picks up what the crash left, without waiting for beat.

@@ -41,6 +41,9 @@ def save_document(self, save_request_id: int) -> None:
         return
     try:
         recovery.store(save_request=save_request)
+    except recovery.SaveLost as exc:
+        # Nothing left to fetch: no retry, and no Retry button; the editors and admins are told.
+        recovery.save_request_fail(save_request_id=save_request_id, error=exc.message, lost=True)
     except DocServerError as exc:
         _retry_or_fail(self, save_request_id, exc.message, transient=exc.transient)
     except (OSError, SoftTimeLimitExceeded) as exc:

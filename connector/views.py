@@ -107,6 +107,9 @@ def _editor_csp(ds_origin: str) -> str:
         [
             "default-src 'self'",
             f"script-src 'self' {ds_origin}",
+            # api.js 9.3 sets an empty onmousewheel attribute on the editor's iframe: allow exactly the empty
+            # inline handler (the sha256 of ""), so any handler with code in it is still blocked and reported.
+            "script-src-attr 'unsafe-hashes' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
             f"frame-src {ds_origin}",
             f"connect-src 'self' {ds_origin}",
             f"img-src 'self' data: blob: {ds_origin}",
@@ -128,12 +131,12 @@ def download(request: HttpRequest, attachment_id: int) -> HttpResponse:
     cfg = config.current()
     try:
         claims = links.read_token(request.GET.get("token"), "download", max_age=cfg.download_token_ttl)
+        if claims.get("a") != attachment_id:
+            raise links.BadLink("the link is for another file")
+        if cfg.jwt_enabled and not _ds_token_matches(request, cfg):
+            raise links.BadLink(_NOT_SIGNED_FOR_THIS_LINK)
     except links.BadLink as exc:
-        return _json_error(str(exc), 403)
-    if claims.get("a") != attachment_id:
-        return _json_error("the link is for another file", 403)
-    if cfg.jwt_enabled and not _ds_token_matches(request, cfg):
-        return _json_error("the Document Server token is missing or does not match this link", 403)
+        return _ds_fetch_refused(f"download of attachment {attachment_id}", str(exc))
     attachment = Attachment.objects.select_related("space").filter(pk=attachment_id).first()
     user = _link_user(claims.get("u"))
     if attachment is None or user is None or not can_view(role_in_space(user, attachment.space)):
@@ -142,6 +145,19 @@ def download(request: HttpRequest, attachment_id: int) -> HttpResponse:
     if version is None:
         return _json_error("no such version", 404)
     return version_response(request, attachment=attachment, version=version, as_attachment=False)
+
+
+# The DS's JWT signs the link itself, so a missing or foreign one is refused like a bad link.
+_NOT_SIGNED_FOR_THIS_LINK = "the Document Server token is missing or does not match this link"
+
+
+def _ds_fetch_refused(what: str, reason: str) -> JsonResponse:
+    """Refuse a DS fetch (403) and say why in the log: Django's own line names only the path.
+
+    ``reason`` is one of our fixed sentences (``links.BadLink``); no token, JWT or secret ever goes into it.
+    """
+    logger.warning("DS %s refused: %s", what, reason)
+    return _json_error(reason, 403)
 
 
 def _link_user(user_id: object) -> AbstractBaseUser | None:
@@ -215,10 +231,10 @@ def check_file(request: HttpRequest) -> HttpResponse:
     cfg = config.current()
     try:
         links.read_token(request.GET.get("token"), checks.LINK_PURPOSE, max_age=checks.CHECK_FILE_TTL)
+        if cfg.jwt_enabled and not _ds_token_matches(request, cfg):
+            raise links.BadLink(_NOT_SIGNED_FOR_THIS_LINK)
     except links.BadLink as exc:
-        return _json_error(str(exc), 403)
-    if cfg.jwt_enabled and not _ds_token_matches(request, cfg):
-        return _json_error("the Document Server token is missing or does not match this link", 403)
+        return _ds_fetch_refused("download of the check file", str(exc))
     response = HttpResponse(
         checks.check_file_bytes(),
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -237,12 +253,12 @@ def changes(request: HttpRequest, version_id: int) -> HttpResponse:
     cfg = config.current()
     try:
         claims = links.read_token(request.GET.get("token"), history.CHANGES_PURPOSE, max_age=cfg.download_token_ttl)
+        if claims.get("n") != version_id:
+            raise links.BadLink("the link is for another version")
+        if cfg.jwt_enabled and not _ds_token_matches(request, cfg):
+            raise links.BadLink(_NOT_SIGNED_FOR_THIS_LINK)
     except links.BadLink as exc:
-        return _json_error(str(exc), 403)
-    if claims.get("n") != version_id:
-        return _json_error("the link is for another version", 403)
-    if cfg.jwt_enabled and not _ds_token_matches(request, cfg):
-        return _json_error("the Document Server token is missing or does not match this link", 403)
+        return _ds_fetch_refused(f"changes download of version {version_id}", str(exc))
     version = Version.objects.select_related("attachment__space", "edit_info").filter(pk=version_id).first()
     user = _link_user(claims.get("u"))
     if version is None or user is None or not can_view(role_in_space(user, version.attachment.space)):

@@ -156,7 +156,7 @@ def test_it_uses_the_configured_header_name(receiver: Receiver) -> None:
     assert claims(sent.header("AuthorizationJwt").removeprefix("Bearer "))["payload"]["status"] == 1
 
 
-def test_it_strips_changesurl_and_history_from_a_too_long_header_only() -> None:
+def test_it_cuts_a_too_long_header_and_the_plain_body_as_the_real_server_does() -> None:
     change = {"documentSha256": "0" * 64, "created": "2026-03-29 10:01:52", "user": {"id": "u1", "name": "A"}}
     fields = {
         "key": "k",
@@ -170,13 +170,26 @@ def test_it_strips_changesurl_and_history_from_a_too_long_header_only() -> None:
 
     signed = build_request(fields, secret=DEFAULT_SECRET, header_name="Authorization", now=int(time.time()))
 
-    assert "changesurl" not in signed.body and "history" not in signed.body
-    assert list(signed.body) == ["key", "status", "url", "users", "token", "filetype"]
+    # Observed on the real DocService: no plain changesurl, and "history":{} (an empty object, not absent).
+    assert "changesurl" not in signed.body and signed.body["history"] == {}
+    assert list(signed.body) == ["key", "status", "url", "history", "users", "token", "filetype"]
     header_token = signed.headers["Authorization"].removeprefix("Bearer ")
     assert len(header_token) < HEADER_TOKEN_LIMIT
-    assert "history" not in claims(header_token)["payload"]
+    header_payload = claims(header_token)["payload"]
+    assert header_payload["history"] == {} and "changesurl" not in header_payload
+    assert signed.shrunk_from is not None and signed.shrunk_from >= HEADER_TOKEN_LIMIT
+    assert signed.shrunk_to == len(header_token)
     body_claims = claims(signed.body["token"])
     assert body_claims["changesurl"] == "http://ds/c" and len(body_claims["history"]["changes"]) == 60
+
+
+def test_it_leaves_a_header_under_the_limit_whole() -> None:
+    fields = {"key": "k", "status": 2, "url": "http://ds/u", "changesurl": "http://ds/c", "history": {"changes": []}}
+
+    signed = build_request(fields, secret=DEFAULT_SECRET, header_name="Authorization", now=int(time.time()))
+
+    assert signed.body["changesurl"] == "http://ds/c" and signed.body["history"] == {"changes": []}
+    assert signed.shrunk_from is None
 
 
 def test_it_sends_hand_made_hostile_callbacks(fake_ds: FakeDocServer, receiver: Receiver) -> None:
@@ -348,6 +361,21 @@ def test_it_retries_status_2_on_server_errors_then_forgets_the_file(fake_ds: Fak
     assert command(fake_ds, {"c": "getForgotten", "key": "doc-key-1"}) == {"key": "doc-key-1", "error": 1}
 
 
+def test_it_keeps_no_forgotten_copy_once_the_save_was_acknowledged(fake_ds: FakeDocServer, receiver: Receiver) -> None:
+    session = fake_ds.open(config_for(receiver))
+    session.edit("u1", b"edited bytes")
+
+    record = session.close("u1")
+
+    assert record.succeeded
+    assert command(fake_ds, {"c": "getForgottenList"}) == {"error": 0, "keys": []}
+    assert command(fake_ds, {"c": "getForgotten", "key": "doc-key-1"}) == {"key": "doc-key-1", "error": 1}
+    # The file lives on only behind the callback's link, until that expires.
+    assert requests.get(record.fields["url"], timeout=5).content == b"edited bytes"
+    fake_ds.advance_clock(901)
+    assert requests.get(record.fields["url"], timeout=5).status_code == 410
+
+
 @pytest.mark.parametrize(
     "reply", [Reply(200, b'{"error":1}'), Reply(404, b"{}"), Reply(200, b"ok", "text/plain"), Reply(204, b"")]
 )
@@ -441,7 +469,11 @@ def test_it_forcesaves_through_the_command_service(fake_ds: FakeDocServer, recei
 
 def test_it_answers_info_with_a_status_callback(fake_ds: FakeDocServer, receiver: Receiver) -> None:
     session = fake_ds.open(config_for(receiver))
-    assert command(fake_ds, {"c": "info", "key": "doc-key-1", "userdata": "probe"})["error"] == 0
+    assert command(fake_ds, {"c": "info", "key": "doc-key-1", "userdata": "probe"}) == {
+        "key": "doc-key-1",
+        "error": 0,
+        "users": ["u1"],
+    }
     info = fake_ds.wait_for_callbacks(2)[-1]
     session.close("u1")
     assert command(fake_ds, {"c": "info", "key": "doc-key-1"})["error"] == 0
@@ -449,6 +481,20 @@ def test_it_answers_info_with_a_status_callback(fake_ds: FakeDocServer, receiver
 
     assert info.fields == {"key": "doc-key-1", "status": 1, "users": ["u1"], "userdata": "probe"}
     assert after_close.fields == {"key": "doc-key-1", "status": 4}
+
+
+def test_it_answers_info_for_a_session_ended_by_a_lost_save_with_nobody(
+    fake_ds: FakeDocServer, receiver: Receiver
+) -> None:
+    session = fake_ds.open(config_for(receiver))
+    session.edit("u1", b"edited")
+    receiver.answer(Reply(403, b'{"error":1}'))
+    session.close("u1")
+
+    # The session is cleaned up, but the server still knows the document (its task_result row).
+    assert command(fake_ds, {"c": "info", "key": "doc-key-1"}) == {"key": "doc-key-1", "error": 0, "users": []}
+    assert fake_ds.wait_for_callbacks(3)[-1].fields == {"key": "doc-key-1", "status": 4}
+    assert command(fake_ds, {"c": "info", "key": "never-opened"}) == {"key": "never-opened", "error": 1}
 
 
 def test_it_drops_users_with_the_callbacks_their_leaving_causes(fake_ds: FakeDocServer, receiver: Receiver) -> None:
@@ -578,18 +624,35 @@ def stored_link(fake_ds: FakeDocServer) -> str:
     return fake_ds.publish("key1_1234", "output.docx", b"0123456789" * 100, filename="output.docx")
 
 
-def test_it_links_files_in_the_servers_shape_and_expires_them(fake_ds: FakeDocServer, stored_link: str) -> None:
+def test_it_links_files_in_the_servers_shape_and_answers_410_once_expired(
+    fake_ds: FakeDocServer, stored_link: str
+) -> None:
     link = CACHE_LINK.match(stored_link)
     expires = int(link["expires"])
     tampered = stored_link.replace(f"expires={expires}", f"expires={expires + 1000}")
+    no_md5 = re.sub(r"md5=[\w-]+&", "", stored_link)
+    back_dated = stored_link.replace(f"expires={expires}", f"expires={expires - 1000}")
 
     assert (link["folder"], link["name"], link["filename"]) == ("key1_1234", "output.docx", "output.docx")
     assert abs(expires - (time.time() + 900)) < 5
     response = requests.get(stored_link, timeout=5)
     assert response.status_code == 200 and response.headers["Content-Length"] == "1000"
     assert requests.get(tampered, timeout=5).status_code == 403
+    assert requests.get(no_md5, timeout=5).status_code == 403
+    # routes/static.js checks the time before the signature: a past expires is 410 whatever its md5.
+    assert requests.get(back_dated, timeout=5).status_code == 410
     fake_ds.advance_clock(901)
-    assert requests.get(stored_link, timeout=5).status_code == 403
+    assert requests.get(stored_link, timeout=5).status_code == 410
+
+
+def test_it_signs_links_with_the_last_shard_key_it_saw_when_a_request_has_none(fake_ds: FakeDocServer) -> None:
+    keyed = fake_ds.publish("keyA_1", "output.docx", b"a", filename="output.docx", shardkey="keyA")
+    unkeyed = fake_ds.publish("conv_keyB_1", "output.pdf", b"b", filename="output.pdf")
+
+    assert "shardkey=keyA" in keyed
+    # As the real storage-base.js does: another request's key, cached per process.
+    assert "shardkey=keyA" in unkeyed
+    assert requests.get(unkeyed, timeout=5).content == b"b"
 
 
 def test_it_injects_status_and_redirect_faults(fake_ds: FakeDocServer, stored_link: str) -> None:

@@ -30,8 +30,10 @@ WIRE_ORDER = (
     "token",
     "filetype",
 )
-# A header token this long is cut down: changesurl and history leave the header and the plain fields.
+# A header token this long is cut down (canvasservice.js checkAndFixAuthorizationLength): the plain fields and the
+# header lose changesurl and get an empty history object ({}, not absent); the body token keeps both in full.
 HEADER_TOKEN_LIMIT = 7168
+SHRUNK_FIELDS = {"changesurl": None, "history": {}}
 USER_AGENT = "Node.js/6.13"
 # callbackBackoffOptions: retries 3, minTimeout 1000 ms, factor 2 → 1 s, 2 s, 4 s; only for 429 and 5xx.
 RETRY_DELAYS_SECONDS = (1.0, 2.0, 4.0)
@@ -58,6 +60,9 @@ class SignedRequest:
     body: dict[str, Any]
     headers: dict[str, str]
     fields: dict[str, Any]  # the plain fields as sent (after the header-length rule)
+    # The server's warning "authorization too large. Use body token instead. size reduced from N to M", if any.
+    shrunk_from: int | None = None
+    shrunk_to: int | None = None
 
 
 def build_request(
@@ -68,15 +73,20 @@ def build_request(
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
     if secret is None:
         return SignedRequest(body=full, headers=headers, fields=full)
+    # The body token is signed first, over every field, so integrators decode it first.
+    body_token = tokens.sign(full, secret, now=now, algorithm=algorithm)
     plain = dict(full)
     header_token = tokens.sign({"payload": plain}, secret, now=now, algorithm=algorithm)
+    shrunk_from = shrunk_to = None
     if len(header_token) >= HEADER_TOKEN_LIMIT:
-        plain = {name: value for name, value in plain.items() if name not in ("changesurl", "history")}
+        # The server mutates the request object itself: the header and the plain body both carry the cut.
+        plain = in_wire_order({**plain, **SHRUNK_FIELDS})
+        shrunk_from = len(header_token)
         header_token = tokens.sign({"payload": plain}, secret, now=now, algorithm=algorithm)
-    # The body token always carries every field, so integrators decode it first.
-    body = in_wire_order({**plain, "token": tokens.sign(full, secret, now=now, algorithm=algorithm)})
+        shrunk_to = len(header_token)
+    body = in_wire_order({**plain, "token": body_token})
     headers[header_name] = tokens.BEARER + header_token
-    return SignedRequest(body=body, headers=headers, fields=plain)
+    return SignedRequest(body=body, headers=headers, fields=plain, shrunk_from=shrunk_from, shrunk_to=shrunk_to)
 
 
 @dataclass
@@ -94,6 +104,8 @@ class CallbackRecord:
     response_text: str = ""
     response_json: Any = None
     transport_error: str | None = None
+    # (N, M) of the server's "authorization too large ... size reduced from N to M" warning, when it applied.
+    header_shrunk: tuple[int, int] | None = None
 
     @property
     def status(self) -> int:
@@ -136,6 +148,8 @@ class CallbackSender:
         record = CallbackRecord(
             callback_url=callback_url, fields=signed.fields, body=signed.body, headers=signed.headers, retried=retry
         )
+        if signed.shrunk_from is not None and signed.shrunk_to is not None:
+            record.header_shrunk = (signed.shrunk_from, signed.shrunk_to)
         delays = [delay * self._retry_factor() for delay in RETRY_DELAYS_SECONDS] if retry else []
         while True:
             retryable = self._attempt(record, to_json(signed.body))

@@ -101,7 +101,15 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, b"Not Found", "text/plain")
             return
         md5, expires = query.get("md5", [""])[-1], query.get("expires", [""])[-1]
-        if not self.fake.blobs.signature_ok(path, md5, expires) or int(expires) < self.fake.now():
+        # routes/static.js, in its order: no md5 or expires 403; past expires 410 (before the md5 is checked);
+        # a wrong md5 403.
+        if not md5 or not expires.isdigit() or int(expires) == 0:
+            self._send(403, b"Forbidden", "text/plain")
+            return
+        if self.fake.now() > int(expires):
+            self._send(410, b"Gone", "text/plain")
+            return
+        if not self.fake.blobs.signature_ok(path, md5, expires):
             self._send(403, b"Forbidden", "text/plain")
             return
         fault = blob.faults.take() or self.fake.faults.take()

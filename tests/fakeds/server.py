@@ -95,6 +95,8 @@ class FakeDocServer(FaultInjection):
         self._callbacks: list[CallbackRecord] = []
         self._sessions: dict[str, EditorSession] = {}
         self._forgotten: dict[str, Forgotten] = {}
+        self._last_shardkey: str | None = None
+        self._ended: dict[str, str] = {}
         self._conversions: dict[str, Any] = {}
         self._conversion_failure: tuple[int, int | None] | None = None
         self._stopping = threading.Event()
@@ -431,14 +433,27 @@ class FakeDocServer(FaultInjection):
         return self.link(blob, filename, base_url=base_url, shardkey=shardkey)
 
     def link(self, blob: Blob, filename: str, *, base_url: str | None = None, shardkey: str | None = None) -> str:
+        """A signed cache link. Without a shard key of its own, the link carries the last one this server signed:
+        the real storage-base.js caches it per process, so links show another request's key."""
+        with self._lock:
+            if shardkey:
+                self._last_shardkey = shardkey
+            else:
+                shardkey = self._last_shardkey
         base = base_url or self.public_url or self.url
         return self.blobs.link(base, blob, filename, now=int(self.now()), shardkey=shardkey)
 
-    def remember_forgotten(self, key: str, data: bytes, file_type: str) -> None:
+    def remember_forgotten(self, key: str, data: bytes, file_type: str, callback_url: str | None = None) -> None:
         with self._lock:
             self._forgotten[key] = Forgotten(data=data, file_type=file_type)
             # The session is cleaned up; the next open of the key gets the forgotten file.
             self._sessions.pop(key, None)
+            self._ended[key] = callback_url or ""
+
+    def ended(self, key: str) -> str | None:
+        """The last callbackUrl of a key whose session was cleaned up after a lost save (None: no such key)."""
+        with self._lock:
+            return self._ended.get(key)
 
     def forgotten(self, key: str) -> Forgotten | None:
         with self._lock:

@@ -108,6 +108,8 @@ _API_JS = r"""/* Fake ONLYOFFICE Docs api.js: enough of DocsAPI for tests, not t
     iframe.name = "frameEditor";
     iframe.setAttribute("allowfullscreen", "");
     iframe.setAttribute("frameborder", "0");
+    // As the real api.js 9.3 does: an empty inline handler, which the host page's CSP must allow (script-src-attr).
+    iframe.setAttribute("onmousewheel", "");
     iframe.style.width = config.width || "100%";
     iframe.style.height = config.height || "100%";
     iframe.src = base + "/web-apps/apps/" + APPS[type] + "/main/index.html?frameEditorId=" +
