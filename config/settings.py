@@ -261,6 +261,8 @@ EMAIL_BACKEND = env_str(
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
+# A mail server that drops connections silently must not hold a request (a mention) or a worker for minutes.
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10, minimum=1)
 
 # Security headers. Pages deny framing; the few views the Document Server must frame opt out explicitly.
 X_FRAME_OPTIONS = "DENY"

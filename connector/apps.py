@@ -1,3 +1,4 @@
+from celery.signals import worker_ready
 from django.apps import AppConfig
 
 
@@ -12,6 +13,7 @@ class ConnectorConfig(AppConfig):
         from attachments.models import Version
         from attachments.signals import version_stored
         from connector.actions import editor_rows
+        from connector.checks import short_secret_log
         from connector.conversion import conversion_rows
         from connector.keys import on_version_stored
         from connector.newdocs import new_document_actions
@@ -24,3 +26,5 @@ class ConnectorConfig(AppConfig):
         register_rows(conversion_rows)
         register_rows(recovery_rows)
         register_space_action(new_document_actions)
+        # Said once per worker, at start-up: PyJWT's own warning on every token is silenced (connector/jwt_codec.py).
+        worker_ready.connect(short_secret_log, dispatch_uid="connector.checks.short_secret_log")

@@ -10,6 +10,7 @@ Messages are shown to admins: they name URLs but never the secret, a token or a 
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +20,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from attachments import ooxml
-from connector import docserver, links
+from connector import config, docserver, links
 from connector.config import DocServerConfig, url_origin
+
+logger = logging.getLogger(__name__)
 
 LINK_PURPOSE = "check"
 # Long enough for the DS's 3 download attempts and a slow conversion queue, short enough to be useless later.
@@ -52,6 +55,30 @@ def titles() -> dict[str, str]:
         "reach_docserver": _("This application can reach the Document Server"),
         "api_js": _("The editor script loads from the public URL"),
     }
+
+
+def short_secret_warning(cfg: DocServerConfig) -> str | None:
+    """The warning about a secret short enough to guess, or None when there is none or it is long enough.
+
+    The words are the settings page's (templates/connector/settings.html), so there is one text to translate.
+    PyJWT would repeat a warning of its own on every token (connector/jwt_codec.py silences it); this one is
+    said once: by ``onlyoffice check`` and by each worker when it starts.
+    """
+    if not cfg.jwt_enabled or len(cfg.jwt_secret) >= config.MIN_SECRET_LENGTH:
+        return None
+    return _("The JWT secret is short: use a long random secret (32 characters or more) on both sides.")
+
+
+def short_secret_log(**_kwargs: object) -> None:
+    """``worker_ready`` receiver (connector/apps.py): log the short-secret warning once, when a worker starts."""
+    try:
+        warning = short_secret_warning(config.current())
+    except Exception:
+        # A worker that cannot read its settings yet (database still starting) must start all the same.
+        logger.exception("could not read the ONLYOFFICE settings to check the JWT secret")
+        return
+    if warning:
+        logger.warning("%s", warning)
 
 
 def check_file_bytes() -> bytes:

@@ -8,6 +8,7 @@ Paths are under ``/onlyoffice/editor/<attachment_id>/``. Not logged in → 401, 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from attachments.models import Attachment, Role
@@ -87,7 +88,7 @@ def users(request: HttpRequest, attachment: Attachment, role: Role) -> HttpRespo
 @access.for_file(can_edit)
 def notify(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     data = access.json_body(request, max_size=MAX_BODY)
-    sent = events.notify(
+    notified = events.notify(
         request,
         attachment=attachment,
         sender=request.user,
@@ -95,4 +96,14 @@ def notify(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResp
         message=data.get("message"),
         action_link=data.get("actionLink"),
     )
-    return JsonResponse({"sent": sent})
+    if not notified.failed:
+        return JsonResponse({"sent": notified.sent})
+    # 502: the mail server this app relies on failed, as save-as answers for a failed DS download. Any non-2xx
+    # answer makes the editor page show ``message`` (static/connector/events.js), so whoever mentioned people
+    # learns that some were not told; ``sent`` still says how many were.
+    message = ngettext(
+        "The email to %(count)d person you mentioned could not be sent.",
+        "The emails to %(count)d people you mentioned could not be sent.",
+        notified.failed,
+    ) % {"count": notified.failed}
+    return JsonResponse({"sent": notified.sent, "failed": notified.failed, "error": 1, "message": message}, status=502)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -272,6 +273,14 @@ def _editor_link(request: HttpRequest, attachment: Attachment, action_link: obje
     return link
 
 
+@dataclass(frozen=True)
+class Notified:
+    """What became of a mention's mails: ``sent`` delivered to the mail server, ``failed`` refused or unsent."""
+
+    sent: int
+    failed: int
+
+
 def notify(
     request: HttpRequest,
     *,
@@ -280,11 +289,14 @@ def notify(
     emails: object,
     message: object,
     action_link: object,
-) -> int:
-    """Email the mentioned members of the file's space; other addresses are ignored. Returns how many were sent."""
+) -> Notified:
+    """Email the mentioned members of the file's space; other addresses are ignored.
+
+    Never raises for a mail failure: each recipient is tried, and those whose mail failed are logged and counted.
+    """
     wanted = _emails(emails)
     if not wanted:
-        return 0
+        return Notified(sent=0, failed=0)
     # Every role in the space may view the file, so membership is the whole check.
     recipients = [user for user in _members(attachment.space) if user.email.lower() in wanted]
     text = message.strip()[:MAX_MESSAGE] if isinstance(message, str) else ""
@@ -294,8 +306,21 @@ def notify(
         (_("%(name)s mentioned you in %(title)s") % {"name": display_name(sender), "title": attachment.title}).split()
     )
     body = "\n\n".join(part for part in (text, _("Open the file: %(link)s") % {"link": link}) if part)
-    sent = 0
+    sent = failed = 0
     for user in recipients:
-        # One mail each, so that recipients do not see one another's addresses.
-        sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-    return sent
+        # One mail each, so that recipients do not see one another's addresses. Any backend error counts (SMTP
+        # down, a refused address, a broken custom backend): the editor must still get its JSON answer, and one
+        # address that fails must not cost the others their mail.
+        try:
+            sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        except Exception as exc:
+            failed += 1
+            # The reason names the mail server's complaint, never its password; the user by id, not address.
+            logger.warning(
+                "mention mail for attachment %s to user %s could not be sent: %s: %s",
+                attachment.pk,
+                user.pk,
+                type(exc).__name__,
+                exc,
+            )
+    return Notified(sent=sent, failed=failed)

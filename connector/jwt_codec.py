@@ -8,6 +8,7 @@ with HS256 and a 5-minute expiry (protocol notes §4). We accept exactly the HMA
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,12 @@ import jwt
 from django.utils.translation import gettext as _
 
 ALGORITHMS = ("HS256", "HS384", "HS512")
+
+# PyJWT (2.10 and later) warns on every token signed or checked with a key shorter than the hash, so every log
+# would repeat it. We say it once, in our own words: the settings page's banner, and `onlyoffice check` and each
+# worker at start-up (connector/checks.py short_secret_warning). A filter set at import, unlike catch_warnings
+# around each call, is safe with threads.
+warnings.filterwarnings("ignore", category=jwt.warnings.InsecureKeyLengthWarning)
 
 
 class InvalidToken(Exception):

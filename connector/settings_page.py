@@ -61,7 +61,7 @@ def _page(
         "form": form,
         "cfg": cfg,
         "checks": results,
-        "secret_short": cfg.jwt_enabled and len(cfg.jwt_secret) < config.MIN_SECRET_LENGTH,
+        "secret_short": checks.short_secret_warning(cfg),
         "api_url": docserver.api_js_url(cfg) if cfg.configured else "",
     }
     response = render(request, "connector/settings.html", context, status=status)

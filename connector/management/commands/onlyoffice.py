@@ -6,7 +6,8 @@ to its ONLYOFFICE_* variable) and prints the effective settings and where each o
 ``--secret -`` reads the secret from standard input, which keeps it out of the shell history and ``ps``.
 
 ``onlyoffice check [--app-url URL]`` runs the connection check (connector/checks.py), prints each step as
-PASS, FAIL or SKIP, and exits non-zero when any step fails.
+PASS, FAIL or SKIP, and exits non-zero when any step fails; a JWT secret short enough to guess is warned about
+first.
 
 ``onlyoffice cleanup [--dry-run]`` lists the stored files under ``spaces/`` that no row points at and are
 older than a day (connector/sweep.py), and deletes them unless ``--dry-run``.
@@ -123,7 +124,11 @@ class Command(BaseCommand):
                 app_url = config.validate(connector_url=app_url)["connector_url"]
             except ValidationError as exc:
                 raise CommandError(f"--app-url: {' '.join(exc.messages)}") from exc
-        results = checks.run_checks(config.current(), app_url=app_url or None)
+        cfg = config.current()
+        warning = checks.short_secret_warning(cfg)
+        if warning:
+            self.stdout.write(self.style.WARNING(warning))
+        results = checks.run_checks(cfg, app_url=app_url or None)
         for result in results:
             self.stdout.write(f"{_status_label(result, self.style)}  {result.title}: {result.message}")
         failed = sum(1 for result in results if not result.ok)
