@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -168,7 +169,7 @@ def test_it_ends_a_session_the_ds_no_longer_has_and_stores_what_it_kept(editing_
     personas, attachment, fake_ds = editing_setup
     cfg = refused_final_save(personas, attachment, fake_ds)
 
-    stored = recovery.sessions_reconcile(quiet_for=recovery.timedelta(0))
+    stored = recovery.sessions_reconcile(quiet_for=timedelta(0))
 
     assert [(result.key, result.outcome) for result in stored] == [(cfg["document"]["key"], "stored")]
     version = Attachment.objects.get(pk=attachment.pk).versions.get(number=2)
@@ -189,7 +190,7 @@ def test_it_leaves_the_editors_the_ds_still_has_and_skips_quiet_checks_too_soon(
     assert recovery.sessions_reconcile() == []
     assert len(fake_ds.requests_to("/command")) == commands_before
 
-    assert recovery.sessions_reconcile(quiet_for=recovery.timedelta(0)) == []
+    assert recovery.sessions_reconcile(quiet_for=timedelta(0)) == []
     assert [record.json()["c"] for record in fake_ds.requests_to("/command")][commands_before:] == ["info"]
     assert presence(personas, attachment) == ["Eddie Editor"]
 
@@ -199,7 +200,7 @@ def test_it_changes_nothing_when_the_ds_cannot_be_asked(editing_setup) -> None:
     refused_final_save(personas, attachment, fake_ds)
     fake_ds.down()
 
-    assert recovery.sessions_reconcile(quiet_for=recovery.timedelta(0)) == []
+    assert recovery.sessions_reconcile(quiet_for=timedelta(0)) == []
     assert presence(personas, attachment) == ["Eddie Editor"]
     assert Attachment.objects.get(pk=attachment.pk).current_version == 1
 
