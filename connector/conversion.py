@@ -3,7 +3,8 @@
 The pipeline, in function names: ``conversion_views.convert_page`` (permissions) → ``conversion_start`` (the
 job row; enqueued after commit) → ``tasks.convert_document`` → ``conversion_run``: claim the job (pending →
 running), ask ``{internal DS}/converter`` asynchronously and poll with the same key, updating ``percent``, fetch
-the result with ``docserver.open_file`` and store it all-or-nothing.
+the result with ``docserver.open_file``, check that it is of the type asked for (``converted.verified_chunks``)
+and store it all-or-nothing.
 
 The DS downloads the source from our ``onlyoffice-download`` endpoint with a signed link token, exactly like the
 editor does, so the DS's JWT is checked there too.
@@ -37,6 +38,7 @@ from attachments.selectors import free_title
 from attachments.services import attachment_create, attachment_delete
 from attachments.storage import FileTooLarge, delete_quietly, store_chunks
 from connector import config, docserver, formats, links
+from connector.converted import verified_chunks
 from connector.docserver import CONVERSION_ERRORS, DocServerError
 from connector.models import ConversionJob
 
@@ -281,7 +283,11 @@ def _percent_set(job: ConversionJob, percent: int) -> None:
 
 
 def _result_store(job: ConversionJob, file_url: str, cfg: config.DocServerConfig) -> None:
-    with docserver.open_file(file_url, max_size=cfg.max_edit_size, cfg=cfg) as chunks:
+    # Checked before storing: a result of the wrong type (ConvertedTypeMismatch) fails the job with nothing stored.
+    with (
+        docserver.open_file(file_url, max_size=cfg.max_edit_size, cfg=cfg) as downloaded,
+        verified_chunks(downloaded, expected_ext=job.output_type, label=f"conversion {job.pk}") as chunks,
+    ):
         if job.kind == Kind.OOXML:
             _store_as_attachment(job, chunks, cfg)
         else:

@@ -23,6 +23,7 @@ from attachments.services import version_create
 from attachments.storage import delete_quietly, storage_name_for, store_chunks
 from connector import config, docserver, formats
 from connector.callbacks import Callback, CallbackRejected
+from connector.converted import verified_chunks
 from connector.keys import key_retire_on_final_save, user_id_for_uid
 from connector.models import CallbackEvent, DocumentKey, EditedVersion, SaveRequest
 
@@ -292,7 +293,13 @@ def _url_in_attachment_format(save_request: SaveRequest, cfg: config.DocServerCo
 
 @contextmanager
 def _edited_file(save_request: SaveRequest, cfg: config.DocServerConfig) -> Iterator[Iterable[bytes]]:
-    with docserver.open_file(
-        _url_in_attachment_format(save_request, cfg), max_size=cfg.max_edit_size, cfg=cfg
-    ) as chunks:
-        yield chunks
+    url = _url_in_attachment_format(save_request, cfg)
+    with docserver.open_file(url, max_size=cfg.max_edit_size, cfg=cfg) as chunks:
+        if url == save_request.url:
+            yield chunks  # the DS's own file, in the attachment's format already
+            return
+        # Converted back (an edited .odt returned as .docx): stored only if it really is the attachment's format.
+        with verified_chunks(
+            chunks, expected_ext=save_request.attachment.file_type, label=f"save request {save_request.pk}"
+        ) as checked:
+            yield checked

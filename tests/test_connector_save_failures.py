@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 import pytest
 from django.db import reset_queries
@@ -211,6 +212,31 @@ def test_it_fails_the_save_when_the_conversion_back_fails_and_stores_nothing(edi
     assert save.state == SaveRequest.State.FAILED
     assert "conversion error -3" in save.last_error
     assert Attachment.objects.get(pk=notes.pk).current_version == 1
+
+
+def test_it_fails_the_save_when_the_conversion_back_returns_another_type(editing_setup, make_attachment) -> None:
+    personas, _attachment, fake_ds = editing_setup
+    config.update(lossy_edit=["odt"])
+    notes = make_attachment(personas.space, "notes.odt", content=_odt(), user=personas.owner)
+    cfg = editor_config(personas, notes)
+    url = put_blob(fake_ds, cfg["document"]["key"], _docx_with("edited line"), "docx")
+    # A broken converter hands the docx back as the "odt".
+    fake_ds.return_input_unchanged()
+
+    send_save(fake_ds, cfg, url, filetype="docx")
+
+    save = SaveRequest.objects.get(attachment=notes)
+    assert save.state == SaveRequest.State.FAILED
+    assert "not in the ODT format" in save.last_error
+    assert Attachment.objects.get(pk=notes.pk).current_version == 1
+
+
+def _odt() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", "<office:document-content/>")
+    return buffer.getvalue()
 
 
 def _docx_with(text: str) -> bytes:

@@ -95,7 +95,7 @@ def _convert(server: FakeDocServer, key: str, url: str, input_type: str, output_
     except DownloadFailed:
         conversion.error = DOWNLOAD
         return conversion
-    if output_type == input_type:
+    if output_type == input_type or server.converter_returns_input:
         data, content_type = source, "application/octet-stream"
     else:
         try:

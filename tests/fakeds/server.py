@@ -99,6 +99,7 @@ class FakeDocServer(FaultInjection):
         self._ended: dict[str, str] = {}
         self._conversions: dict[str, Any] = {}
         self._conversion_failure: tuple[int, int | None] | None = None
+        self.converter_returns_input = False
         self._stopping = threading.Event()
         self._release = threading.Condition()
         self._release_generation = 0
@@ -246,6 +247,11 @@ class FakeDocServer(FaultInjection):
                 lambda: self._release_generation != generation or self._stopping.is_set(), timeout=self.hang_timeout
             )
         return released and not self._stopping.is_set()
+
+    def return_input_unchanged(self, enabled: bool = True) -> None:
+        """Make later conversions answer with their source's bytes, as a broken converter would. The real server's
+        stand-in converter (fake-x2t) does this, so clients must notice a result not of the type they asked for."""
+        self.converter_returns_input = enabled
 
     def fail_conversion(self, code: int | None, *, times: int | None = None) -> None:
         """Make the next conversions (all, or `times` of them) fail with `code` (-1…-10); None clears it."""
