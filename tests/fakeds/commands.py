@@ -54,13 +54,6 @@ def _key_command(server: FakeDocServer, command: str, key: str, params: dict, ba
     if command == "meta" and not isinstance(params.get("meta"), dict):
         return _reply(key, UNKNOWN_COMMAND)
     session = server.session(key)
-    if session is None and command == "info" and server.ended(key) is not None:
-        # A session cleaned up after a lost save still has its task_result row: info answers "nobody" and
-        # sends status 4 to the last callbackUrl (DocsCoServer.js commandFromServer, bindEvents).
-        callback_url = server.ended(key)
-        if callback_url:
-            server.spawn(lambda: server.deliver_callback(callback_url, {"key": key, "status": 4}, retry=False))
-        return _reply(key, OK, users=[])
     if session is None:
         return _reply(key, NO_KEY)
     userdata = params.get("userdata")

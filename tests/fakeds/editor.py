@@ -294,7 +294,7 @@ class EditorSession:
             self.closed_for_editing = True
         else:
             # Lost save: the server keeps the file as "forgotten" and offers it again under this key.
-            self._server.remember_forgotten(self.key, document, self.file_type, record.callback_url)
+            self._server.remember_forgotten(self.key, document, self.file_type)
 
     def _send(self, target: str | None, fields: dict[str, Any], *, retry: bool) -> CallbackRecord:
         if not target:

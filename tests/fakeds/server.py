@@ -96,7 +96,6 @@ class FakeDocServer(FaultInjection):
         self._sessions: dict[str, EditorSession] = {}
         self._forgotten: dict[str, Forgotten] = {}
         self._last_shardkey: str | None = None
-        self._ended: dict[str, str] = {}
         self._conversions: dict[str, Any] = {}
         self._conversion_failure: tuple[int, int | None] | None = None
         self.converter_returns_input = False
@@ -449,17 +448,12 @@ class FakeDocServer(FaultInjection):
         base = base_url or self.public_url or self.url
         return self.blobs.link(base, blob, filename, now=int(self.now()), shardkey=shardkey)
 
-    def remember_forgotten(self, key: str, data: bytes, file_type: str, callback_url: str | None = None) -> None:
+    def remember_forgotten(self, key: str, data: bytes, file_type: str) -> None:
         with self._lock:
             self._forgotten[key] = Forgotten(data=data, file_type=file_type)
-            # The session is cleaned up; the next open of the key gets the forgotten file.
+            # The session is cleaned up (the real server's task_result row too: info then answers error 1);
+            # the next open of the key gets the forgotten file.
             self._sessions.pop(key, None)
-            self._ended[key] = callback_url or ""
-
-    def ended(self, key: str) -> str | None:
-        """The last callbackUrl of a key whose session was cleaned up after a lost save (None: no such key)."""
-        with self._lock:
-            return self._ended.get(key)
 
     def forgotten(self, key: str) -> Forgotten | None:
         with self._lock:
