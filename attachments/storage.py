@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import mimetypes
 import uuid
 from collections.abc import Iterable, Iterator
@@ -45,31 +46,61 @@ class StoredFile:
     sha256: str
 
 
-class _MeasuredStream:
-    """A read-only file object over an iterable of chunks that hashes and counts what passes through."""
+class _MeasuredStream(io.BufferedIOBase):
+    """A read-only, non-seekable file over an iterable of chunks that hashes and counts what passes through.
+
+    A well-behaved file object, because storages ask it what files answer: django-storages' S3 backend and
+    boto3 check ``closed``, ``readable()`` and ``seekable()``. Not seekable, so nothing rewinds it or asks its
+    size before reading; boto3 then uploads it as a stream. Buffered semantics on purpose: ``read(n)`` returns
+    ``n`` bytes until the end, because boto3 takes a first read shorter than 8 MB for the whole file (and
+    reads the rest into memory at once) and sends each later read as one part of a multipart upload, which
+    S3 refuses below 5 MB.
+    """
 
     def __init__(self, chunks: Iterable[bytes], max_size: int | None) -> None:
+        super().__init__()
         self._chunks: Iterator[bytes] = iter(chunks)
         self._pending = memoryview(b"")
         self._max_size = max_size
-        self.size = 0
+        self.bytes_read = 0
         self.digest = hashlib.sha256()
 
-    def read(self, size: int = -1) -> bytes:
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
-            return b"".join(iter(lambda: self.read(CHUNK_SIZE), b""))
+            return b"".join(iter(lambda: self.read1(CHUNK_SIZE), b""))
+        parts: list[bytes] = []
+        missing = size
+        while missing > 0:
+            part = self.read1(missing)
+            if not part:
+                break
+            parts.append(part)
+            missing -= len(part)
+        return b"".join(parts)
+
+    def read1(self, size: int = -1) -> bytes:
+        """At most ``size`` bytes of the current chunk, fetching the next one only when it is used up."""
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
         while not self._pending:
             chunk = next(self._chunks, None)
             if chunk is None:
                 return b""
             self._pending = memoryview(chunk)
-        taken = bytes(self._pending[:size])
-        self._pending = self._pending[size:]
-        self.size += len(taken)
-        if self._max_size is not None and self.size > self._max_size:
+        taken = bytes(self._pending if size < 0 else self._pending[:size])
+        self._pending = self._pending[len(taken) :]
+        self.bytes_read += len(taken)
+        if self._max_size is not None and self.bytes_read > self._max_size:
             raise FileTooLarge(self._max_size)
         self.digest.update(taken)
         return taken
+
+    def close(self) -> None:
+        self._pending = memoryview(b"")  # let go of the last chunk now, not when the stream is collected
+        super().close()
 
 
 def content_type_for(title: str) -> str:
@@ -95,7 +126,7 @@ def store_chunks(chunks: Iterable[bytes], *, name: str, max_size: int | None = N
         if default_storage.exists(name):
             default_storage.delete(name)
         raise
-    return StoredFile(name=saved_name, size=stream.size, sha256=stream.digest.hexdigest())
+    return StoredFile(name=saved_name, size=stream.bytes_read, sha256=stream.digest.hexdigest())
 
 
 def open_chunks(name: str, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:

@@ -1,6 +1,6 @@
 """Personas, factories and the rules for tests that need real services.
 
-Tests marked ``postgres``, ``redis`` or ``browser`` need that service. Locally they are skipped with a
+Tests marked ``postgres``, ``redis``, ``browser`` or ``s3`` need that service. Locally they are skipped with a
 reason when it is missing; under CI (``REQUIRE_SERVICES=1``, set by .ci/run) a missing service fails them,
 so nothing is ever skipped silently where it matters.
 """
@@ -24,7 +24,13 @@ from attachments import services
 from attachments.models import Attachment, Role, Space
 
 # The `celery_worker_process` fixture: real worker processes that share this test's database, files and cache.
-pytest_plugins = ["tests.support.workers", "tests.support.browser", "tests.support.canary", "tests.fakeds.fixtures"]
+pytest_plugins = [
+    "tests.support.workers",
+    "tests.support.browser",
+    "tests.support.canary",
+    "tests.support.s3",
+    "tests.fakeds.fixtures",
+]
 
 User = get_user_model()
 PASSWORD = "correct horse battery staple"
@@ -37,12 +43,16 @@ def _service_available(name: str) -> tuple[bool, str]:
         return bool(os.environ.get("REDIS_URL")), "needs Redis: set REDIS_URL=redis://..."
     if name == "browser":
         return Path("/usr/bin/chromium").exists(), "needs Debian chromium at /usr/bin/chromium"
+    if name == "s3":
+        from tests.support.s3 import server_available  # here: a plugin imported early escapes assert rewriting
+
+        return server_available()
     return True, ""
 
 
 @pytest.fixture(autouse=True)
 def _required_services(request: pytest.FixtureRequest) -> None:
-    for name in ("postgres", "redis", "browser"):
+    for name in ("postgres", "redis", "browser", "s3"):
         if request.node.get_closest_marker(name) is None:
             continue
         available, reason = _service_available(name)
