@@ -28,8 +28,18 @@ from rest_framework.response import Response
 
 from attachments import selectors, services
 from attachments.downloads import version_response
-from attachments.models import Attachment, Membership, Role, Space, Version, VersionSource
-from attachments.permissions import AnyUser, can_admin, can_edit, can_view, role_in_space, visible_spaces
+from attachments.errors import AttachmentRuleError
+from attachments.models import Attachment, Membership, Role, Space, Version
+from attachments.permissions import (
+    DOWNLOAD_REFUSED,
+    AnyUser,
+    can_admin,
+    can_download,
+    can_edit,
+    can_view,
+    role_in_space,
+    visible_spaces,
+)
 from attachments.serializers import (
     AttachmentRenameSerializer,
     AttachmentSerializer,
@@ -59,12 +69,12 @@ _TOO_LARGE = OpenApiResponse(description="The file is larger than the upload lim
 # --- lookups and the permission helper -------------------------------------------------------------
 
 
-def require_role(role: Role | None, allowed: RoleCheck) -> None:
-    """404 for whoever may not even see the space, 403 for a member whose role is too weak."""
+def require_role(role: Role | None, allowed: RoleCheck, forbidden: str | None = None) -> None:
+    """404 for whoever may not even see the space, 403 (saying ``forbidden``) for a member whose role is too weak."""
     if not can_view(role):
         raise NotFound()
     if not allowed(role):
-        raise PermissionDenied()
+        raise PermissionDenied(forbidden)
 
 
 def space_id_from(raw: object) -> int:
@@ -95,11 +105,11 @@ def attachments_shown() -> QuerySet[Attachment]:
     )
 
 
-def attachment_for(user: AnyUser, pk: int, allowed: RoleCheck) -> Attachment:
+def attachment_for(user: AnyUser, pk: int, allowed: RoleCheck, forbidden: str | None = None) -> Attachment:
     attachment = attachments_shown().filter(pk=pk).first() if 0 < pk <= _MAX_ID else None
     if attachment is None:
         raise NotFound()
-    require_role(role_in_space(user, attachment.space), allowed)
+    require_role(role_in_space(user, attachment.space), allowed, forbidden)
     return attachment
 
 
@@ -165,6 +175,8 @@ class SpaceMembersView(ApiView):
         is_new = not space.memberships.filter(user=user).exists()
         try:
             membership = services.membership_set(space=space, user=user, role=role)
+        except services.InactiveUser as exc:
+            raise ValidationError({"username": [str(exc)]}) from exc
         except services.LastAdmin as exc:
             raise ValidationError({"role": [str(exc)]}) from exc
         return Response(MemberSerializer(membership).data, status=201 if is_new else 200)
@@ -189,6 +201,7 @@ class AttachmentListView(ApiView):
         request={"multipart/form-data": AttachmentUploadSerializer},
         responses={201: AttachmentSerializer, 413: _TOO_LARGE},
         summary="Upload a new attachment (editors)",
+        description="A name the space already has, case aside, gets a number: the answer has the title given.",
     )
     def post(self, request: Request) -> Response:
         space = space_for(request.user, space_id_from(request.data.get("space")), can_edit)
@@ -220,14 +233,26 @@ class AttachmentDetailView(ApiView):
         attachment = attachment_for(request.user, pk, can_view)
         return Response(AttachmentSerializer(attachment, context={"request": request}).data)
 
-    @extend_schema(request=AttachmentRenameSerializer, responses=AttachmentSerializer, summary="Rename (editors)")
+    @extend_schema(
+        request=AttachmentRenameSerializer,
+        responses={
+            200: AttachmentSerializer,
+            400: OpenApiResponse(description="The new title does not keep the file's extension."),
+        },
+        summary="Rename (editors)",
+        description="A name another file of the space has, case aside, gets a number: the answer has the title given.",
+    )
     def patch(self, request: Request, pk: int) -> Response:
         attachment = attachment_for(request.user, pk, can_edit)
         serializer = AttachmentRenameSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.attachment_rename(
-            attachment=attachment, title=serializer.validated_data["title"], renamed_by=request.user
-        )
+        try:
+            # The answer's title is the name it got: a name another file has is numbered.
+            services.attachment_rename(
+                attachment=attachment, title=serializer.validated_data["title"], renamed_by=request.user
+            )
+        except AttachmentRuleError as exc:
+            raise ValidationError({"title": [exc.message]}) from exc
         return Response(AttachmentSerializer(attachment, context={"request": request}).data)
 
     @extend_schema(responses={204: None}, summary="Delete with all versions (space admins)")
@@ -249,7 +274,11 @@ class VersionListView(ApiView):
 
     @extend_schema(
         request={"multipart/form-data": VersionUploadSerializer},
-        responses={201: VersionSerializer, 413: _TOO_LARGE},
+        responses={
+            201: VersionSerializer,
+            400: OpenApiResponse(description="The file's name has another extension than the attachment's."),
+            413: _TOO_LARGE,
+        },
         summary="Upload a new version (editors)",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -258,15 +287,18 @@ class VersionListView(ApiView):
             return too_large_response()
         serializer = VersionUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        uploaded = serializer.validated_data["file"]
         try:
-            version = services.version_create(
+            version = services.version_upload(
                 attachment=attachment,
-                chunks=serializer.validated_data["file"].chunks(),
-                source=VersionSource.UPLOAD,
+                uploaded_name=uploaded.name or "",
+                chunks=uploaded.chunks(),
                 created_by=request.user,
                 comment=serializer.validated_data.get("comment", ""),
                 max_size=settings.ATTACHMENTS_MAX_UPLOAD_SIZE,
             )
+        except AttachmentRuleError as exc:
+            raise ValidationError({"file": [exc.message]}) from exc
         except FileTooLarge:
             return too_large_response()
         return Response(VersionSerializer(version, context={"request": request}).data, status=201)
@@ -298,12 +330,13 @@ class DownloadView(ApiView):
         parameters=[_VERSION_PARAMETER],
         responses={
             (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            403: OpenApiResponse(description="Downloading is blocked for viewers (ONLYOFFICE settings)."),
             404: OpenApiResponse(description="No such attachment or version."),
         },
         summary="Download the file of a version (streamed; HEAD works too)",
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
-        attachment = attachment_for(request.user, pk, can_view)
+        attachment = attachment_for(request.user, pk, can_download, str(DOWNLOAD_REFUSED))
         version = selectors.version_get(attachment, version_number_from(request.query_params.get("version")))
         if version is None:
             raise NotFound(_("There is no such version."))

@@ -4,43 +4,56 @@ from __future__ import annotations
 
 import contextlib
 import socket
+from typing import TypeVar
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.utils.http import content_disposition_header
 
 from attachments.models import Attachment, Version
 
+ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
 
-def version_response(
-    request: HttpRequest, *, attachment: Attachment, version: Version, as_attachment: bool = True
-) -> HttpResponse:
-    """Stream the version's file in constant memory; HEAD and If-None-Match work.
 
+def version_response(request: HttpRequest, *, attachment: Attachment, version: Version) -> HttpResponse:
+    """Stream the version's file in constant memory, as a download (``never_rendered``); HEAD and If-None-Match work.
+
+    The same answer for people (file page, API) and for the Document Server (its document and history links).
     The Content-Disposition carries the attachment's display title, non-ASCII included (RFC 6266 filename*).
     """
     etag = f'"{version.sha256}"'
     if request.headers.get("If-None-Match") == etag:
         return HttpResponseNotModified(headers={"ETag": etag})
-    response = _proxy_response(version, as_attachment=as_attachment, filename=attachment.title)
+    response = _proxy_response(version)
     if response is not None:
         response["ETag"] = etag
-        return response
+        return never_rendered(response, filename=attachment.title)
     handle = default_storage.open(version.file.name, "rb")
     _cork_until_closed(request, handle)
-    response = FileResponse(
-        handle,
-        as_attachment=as_attachment,
-        filename=attachment.title,
-        content_type=version.content_type or "application/octet-stream",
-    )
+    response = FileResponse(handle, content_type=version.content_type or "application/octet-stream")
     response["Content-Length"] = str(version.size)
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
+    return never_rendered(response, filename=attachment.title)
+
+
+def never_rendered(response: ResponseT, *, filename: str) -> ResponseT:
+    """Make a file response a download that no browser renders as a page of this site, whoever opens the link.
+
+    Files are whatever users uploaded: a report.html or an SVG with a script, shown inline on our origin, runs with
+    the session of whoever opens it. The Document Server's links carry no session and, without a JWT secret,
+    nothing but their token, so anyone who saw one in an editor config could send it to a victim. Hence: always
+    an attachment, never sniffed into HTML, and sandboxed (an opaque origin, no scripts) should a browser render
+    it after all. Used for every version (pages, API, the DS's links) and connector.views' changes zip and check
+    file.
+    """
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     response["X-Content-Type-Options"] = "nosniff"
+    # Set here, django-csp's middleware leaves it in place of the pages' policy.
+    response["Content-Security-Policy"] = "sandbox"
     return response
 
 
@@ -72,11 +85,12 @@ def _cork_until_closed(request: HttpRequest, handle: File) -> None:
     handle.close = uncork_then_close  # type: ignore[method-assign]
 
 
-def _proxy_response(version: Version, *, as_attachment: bool, filename: str) -> HttpResponse | None:
+def _proxy_response(version: Version) -> HttpResponse | None:
     """An empty answer telling nginx (X-Accel-Redirect) or Apache (X-Sendfile) to send the file itself.
 
     None when the setting is off or the storage has no local files (S3): then the file is streamed from here.
-    The proxy adds Content-Length from the file; the other headers are ours.
+    The proxy adds Content-Length from the file; the other headers are ours. nginx passes only some of them on
+    (Content-Disposition, not nosniff or the CSP): its internal location adds those (docs/deploy.md).
     """
     mode = getattr(settings, "ATTACHMENTS_SENDFILE", "off")
     if mode == "off":
@@ -91,9 +105,5 @@ def _proxy_response(version: Version, *, as_attachment: bool, filename: str) -> 
         response["X-Accel-Redirect"] = f"{prefix}/{quote(version.file.name)}"
     else:
         response["X-Sendfile"] = local_path
-    disposition = content_disposition_header(as_attachment, filename)
-    if disposition:
-        response["Content-Disposition"] = disposition
     response["Cache-Control"] = "private, no-cache"
-    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext_lazy as _
 
 from attachments.filenames import clean_title
 from attachments.models import Role
+from attachments.selectors import user_by_username
 
 
 class SpaceForm(forms.Form):
@@ -45,7 +44,8 @@ class MemberAddForm(forms.Form):
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
-        self.cleaned_data["user"] = _user_named(username)
+        # Found like the API finds it; whether the account may join is the service's rule (membership_set).
+        self.cleaned_data["user"] = user_by_username(username)
         if self.cleaned_data["user"] is None:
             raise forms.ValidationError(_("There is no user with this username."))
         return username
@@ -53,13 +53,3 @@ class MemberAddForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-
-
-def _user_named(username: str) -> AbstractBaseUser | None:
-    """The active user with this username; a case-insensitive match only when it is unambiguous."""
-    users = get_user_model().objects.filter(is_active=True)
-    exact = users.filter(username=username).first()
-    if exact is not None:
-        return exact
-    matches = list(users.filter(username__iexact=username)[:2])
-    return matches[0] if len(matches) == 1 else None

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from attachments import filenames
 
 
 class Role(models.TextChoices):
@@ -69,6 +72,15 @@ class Attachment(models.Model):
                 name="attachment_space_listed",
             )
         ]
+        constraints = [
+            # One name per space, whatever its case (attachments.services gives a taken name a number).
+            models.UniqueConstraint(
+                "space",
+                Lower("title"),
+                name="attachment_unique_title_per_space",
+                violation_error_message=_("The space already has a file of this name."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -76,8 +88,7 @@ class Attachment(models.Model):
     @property
     def file_type(self) -> str:
         """The lower-case extension without the dot ("docx"), or "" when the title has none."""
-        _stem, dot, ext = self.title.rpartition(".")
-        return ext.lower() if dot and _stem else ""
+        return filenames.file_type(self.title)
 
 
 class VersionSource(models.TextChoices):

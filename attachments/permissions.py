@@ -2,7 +2,8 @@
 
 anonymous → login (401 on the API); not a member → 404, so a space's existence is never revealed;
 viewer → read; editor → upload and edit; space admin → members, rename of others' work, delete.
-Staff users act as admins of every space.
+Staff users act as admins of every space. Viewers download too, unless a download policy says otherwise
+(``can_download``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 
 from attachments.models import ROLE_RANK, Membership, Role, Space
 
@@ -45,6 +47,41 @@ def can_edit(role: Role | str | None) -> bool:
 
 def can_admin(role: Role | str | None) -> bool:
     return has_role(role, Role.ADMIN)
+
+
+# --- who may take a copy of a file ---------------------------------------------------------------------------
+# Editors and admins always may: they change the files, and could copy one by editing it anyway. Whether viewers
+# may is a policy the store does not own: the connector's "Block download" option decides it, and that option lives
+# in the connector's settings row, changed at run time on its settings page for every process at once (so a
+# Django setting read at start-up would not do). The connector registers its policy here from its
+# AppConfig.ready(), as it registers row providers in attachments.actions, so `attachments` never imports
+# `connector`. Any registered policy can forbid; with none, viewers download.
+ViewerDownloadPolicy = Callable[[], bool]
+_viewer_download_policies: list[ViewerDownloadPolicy] = []
+
+DOWNLOAD_REFUSED = gettext_lazy(
+    "Downloading is blocked for viewers. You can open the file here, but not take a copy of it."
+)
+
+
+def register_viewer_download_policy(policy: ViewerDownloadPolicy) -> ViewerDownloadPolicy:
+    """Add a policy answering whether viewers may download now (usable as a decorator)."""
+    if policy not in _viewer_download_policies:
+        _viewer_download_policies.append(policy)
+    return policy
+
+
+def viewers_may_download() -> bool:
+    return all(policy() for policy in _viewer_download_policies)
+
+
+def can_download(role: Role | str | None) -> bool:
+    """Whether the role may get a copy of a file by any path: a download on a page or through the API, the
+    editor's download, print and copy, "Download as", "Save copy as".
+
+    Not for the Document Server's own fetches (``document.url``): it needs the file to show it to a viewer.
+    """
+    return can_edit(role) or (can_view(role) and viewers_may_download())
 
 
 def checked_for_page(found: tuple[T, Role] | None, needs: Callable[[Role | None], bool]) -> tuple[T, Role]:

@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import CharField, QuerySet
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import CharField, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
 
-from attachments.filenames import MAX_TITLE_LENGTH, clean_title
+from attachments import filenames
+from attachments.filenames import clean_title
 from attachments.models import Attachment, Membership, Role, Space, Version
 
 
@@ -27,6 +31,19 @@ def version_get(attachment: Attachment, number: int | None) -> Version | None:
     if number is None:
         return queryset.order_by("-number").first()
     return queryset.filter(number=number).first()
+
+
+def user_by_username(username: str) -> AbstractBaseUser | None:
+    """The account someone typed to add as a member: its exact username, else the one case-insensitive match.
+
+    Any account, active or not: whether it may join a space is services.membership_set's rule.
+    """
+    users = get_user_model().objects.all()
+    exact = users.filter(username=username).first()
+    if exact is not None:
+        return exact
+    matches = list(users.filter(username__iexact=username)[:2])
+    return matches[0] if len(matches) == 1 else None
 
 
 def attachment_with_role(
@@ -88,25 +105,23 @@ def _only(queryset: QuerySet) -> Any:
     return rows[0] if rows else None
 
 
-def free_title(space: Space, wanted: str) -> str:
-    """``wanted``, or "name (2).ext", "name (3).ext"... when the space already has a file of that name.
+def free_title(space: Space | int, wanted: str, *, exclude_id: int | None = None) -> str:
+    """``wanted`` (cleaned), or "name (2).ext", "name (3).ext"... when the space already has a file of that name.
 
-    For files the application names itself (new documents, conversions). Titles are not unique by rule:
-    people may upload two files of one name; this only keeps the project from adding to the confusion.
+    Case-insensitive, as the unique constraint on (space, lower(title)) is (SQLite folds only ASCII letters
+    there). ``exclude_id``: a file being renamed does not collide with its own name. The services use it
+    (attachments.services): a name read here can be taken by the time it is written.
     """
     title = clean_title(wanted)
-    stem, dot, extension = title.rpartition(".")
-    if not dot or not stem:
-        stem, extension = title, ""
-    suffix = f".{extension}" if extension else ""
-    taken = set(Attachment.objects.filter(space=space, title__istartswith=stem).values_list("title", flat=True))
-    taken_lower = {existing.lower() for existing in taken}
-    if title.lower() not in taken_lower:
-        return title
-    number = 2
-    while True:
-        marker = f" ({number})"
-        candidate = clean_title(f"{stem[: MAX_TITLE_LENGTH - len(marker) - len(suffix)]}{marker}{suffix}")
-        if candidate.lower() not in taken_lower:
-            return candidate
-        number += 1
+    names = Attachment.objects.filter(space=space, title__istartswith=filenames.numbering_prefix(title))
+    if exclude_id is not None:
+        names = names.exclude(pk=exclude_id)
+    return filenames.free_title(title, {name.lower() for name in names.values_list("title", flat=True)})
+
+
+def title_taken(space: Space | int, title: str, *, exclude_id: int | None = None) -> bool:
+    """Whether another file of the space has this name, compared exactly as the unique constraint does."""
+    names = Attachment.objects.filter(space=space).alias(key=Lower("title")).filter(key=Lower(Value(title)))
+    if exclude_id is not None:
+        names = names.exclude(pk=exclude_id)
+    return names.exists()

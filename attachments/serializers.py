@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.validators import ProhibitNullCharactersValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from attachments.models import Attachment, Membership, Role, Space, Version
+from attachments.selectors import user_by_username
 
 
 def _absolute(serializer: serializers.Serializer, path: str) -> str:
@@ -44,7 +44,8 @@ class MemberSetSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        user = get_user_model().objects.filter(username=attrs["username"]).first()
+        # Found as the members page finds it; whether the account may join is the service's rule (membership_set).
+        user = user_by_username(attrs["username"])
         if user is None:
             raise serializers.ValidationError({"username": [_("There is no user with this username.")]})
         attrs["user"] = user

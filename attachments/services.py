@@ -3,17 +3,23 @@
 A version is all-or-nothing: its file is written first, under a fresh name, then the row is added in a
 short transaction that locks the attachment to take the next number. If the row cannot be added, the
 file is deleted; so there is never a row without a file, and a failed write leaves no file behind.
+
+Names: a title is unique in its space, case aside (a database constraint; a taken name gets a number), and its
+extension, the file's type, never changes (a rename keeps it, a new version must have it). The refusals are
+the typed errors of attachments.errors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from attachments import filenames, selectors
+from attachments.errors import ExtensionChange, FileTypeMismatch
 from attachments.filenames import clean_title
 from attachments.models import Attachment, Membership, Role, Space, Version, VersionSource
 from attachments.signals import version_stored
@@ -24,6 +30,10 @@ from attachments.storage import (
     storage_name_for,
     store_chunks,
 )
+
+T = TypeVar("T")
+# Each lost race for a name costs one attempt; this many writers naming files alike at the same instant is absurd.
+_NAME_ATTEMPTS = 20
 
 
 def space_create(*, name: str, created_by: AbstractBaseUser | None, description: str = "") -> Space:
@@ -39,12 +49,20 @@ class LastAdmin(Exception):
     """The change would leave the space without an admin (only staff could manage it then)."""
 
 
+class InactiveUser(Exception):
+    """A deactivated account would join a space. Said like an unknown username (the message), so that whoever
+    adds members learns nothing about accounts they could not add anyway."""
+
+
 def membership_set(*, space: Space, user: AbstractBaseUser, role: Role | str) -> Membership:
     """Add the user to the space with the role, or change their role. Idempotent.
 
-    Raises LastAdmin when it would demote the space's only admin.
+    Raises InactiveUser when a deactivated account would join (a member's role may still change, so that
+    someone who left can be demoted), LastAdmin when it would demote the space's only admin.
     """
     with transaction.atomic():
+        if not user.is_active and not Membership.objects.filter(space=space, user=user).exists():
+            raise InactiveUser(_("There is no user with this username."))
         _refuse_losing_the_last_admin(space, user, Role(role))
         membership, _created = Membership.objects.update_or_create(
             space=space, user=user, defaults={"role": Role(role)}
@@ -137,9 +155,18 @@ def attachment_create(
     comment: str = "",
     max_size: int | None = None,
 ) -> Attachment:
-    """A new attachment with its first version. If storing the file fails, no attachment is left."""
-    attachment = Attachment.objects.create(
-        space=space, title=clean_title(title), created_by=created_by, updated_by=created_by
+    """A new attachment with its first version. If storing the file fails, no attachment is left.
+
+    It gets a name free in the space (``_under_free_title``): "Report (2).docx" when "Report.docx" is taken,
+    case aside. The returned attachment's title is the name it got; callers show it.
+    """
+    attachment = _under_free_title(
+        space=space,
+        wanted=clean_title(title),
+        exclude_id=None,
+        write=lambda name: Attachment.objects.create(
+            space=space, title=name, created_by=created_by, updated_by=created_by
+        ),
     )
     try:
         version_create(
@@ -156,6 +183,57 @@ def attachment_create(
     return attachment
 
 
+def _under_free_title(*, space: Space | int, wanted: str, exclude_id: int | None, write: Callable[[str], T]) -> T:
+    """``write(name)`` in a savepoint, with the first name free in the space (attachments.filenames.free_title).
+
+    Names are unique per space by a database constraint on (space, lower(title)), not by a lock on the space
+    row: the constraint holds for every writer (the admin, scripts, apps to come), not only for code that
+    remembers to lock, and nothing stays locked while a caller's longer transaction streams a file in. Two
+    writers can still pick the same free name at once; the second insert fails on the constraint (PostgreSQL
+    makes it wait for the first to commit), and it tries again, now seeing the name the first one took.
+    """
+    for attempt in range(1, _NAME_ATTEMPTS + 1):
+        name = selectors.free_title(space, wanted, exclude_id=exclude_id)
+        try:
+            with transaction.atomic():
+                return write(name)
+        except IntegrityError:
+            # Any other integrity error (a space deleted meanwhile, say) is not a lost race: never retry it.
+            if attempt == _NAME_ATTEMPTS or not selectors.title_taken(space, name, exclude_id=exclude_id):
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def version_upload(
+    *,
+    attachment: Attachment,
+    uploaded_name: str,
+    chunks: Iterable[bytes],
+    created_by: AbstractBaseUser | None,
+    comment: str = "",
+    max_size: int | None = None,
+) -> Version:
+    """A new version a person uploads (pages and API), stored as ``version_create`` stores it.
+
+    Its file must be of the attachment's type: the name it was uploaded under has the attachment's extension,
+    case aside, since the title's extension decides how every version is served and opened. An attachment
+    without an extension takes any file. Raises FileTypeMismatch before anything is stored.
+    """
+    expected = attachment.file_type
+    if expected and filenames.file_type(clean_title(uploaded_name)) != expected:
+        raise FileTypeMismatch(
+            _("The new version must be a .%(type)s file, like the current one.") % {"type": expected}
+        )
+    return version_create(
+        attachment=attachment,
+        chunks=chunks,
+        source=VersionSource.UPLOAD,
+        created_by=created_by,
+        comment=comment,
+        max_size=max_size,
+    )
+
+
 def version_restore(*, version: Version, restored_by: AbstractBaseUser | None) -> Version:
     """Copy an old version's file into a new version; the history is never rewritten."""
     return version_create(
@@ -168,10 +246,46 @@ def version_restore(*, version: Version, restored_by: AbstractBaseUser | None) -
 
 
 def attachment_rename(*, attachment: Attachment, title: str, renamed_by: AbstractBaseUser | None) -> Attachment:
-    attachment.title = clean_title(title, fallback=attachment.title)
-    attachment.updated_by = renamed_by
-    attachment.save(update_fields=["title", "updated_by", "updated_at"])
+    """Rename the attachment; its title is then the name it got.
+
+    The new title must keep the file's extension, case aside (``_title_keeping_extension``), or ExtensionChange
+    is raised and nothing changes. A name another file of the space has gets a number, as a new file's does.
+    """
+    wanted = _title_keeping_extension(attachment, clean_title(title, fallback=attachment.title))
+    old_title, old_updated_by = attachment.title, attachment.updated_by
+
+    def write(name: str) -> None:
+        attachment.title = name
+        attachment.updated_by = renamed_by
+        attachment.save(update_fields=["title", "updated_by", "updated_at"])
+
+    try:
+        _under_free_title(space=attachment.space_id, wanted=wanted, exclude_id=attachment.pk, write=write)
+    except BaseException:
+        attachment.title, attachment.updated_by = old_title, old_updated_by
+        raise
     return attachment
+
+
+def _title_keeping_extension(attachment: Attachment, title: str) -> str:
+    """``title`` with the file's own extension, or ExtensionChange when it names another one or none.
+
+    The title's extension is the file's type: it decides how every version is served, which editor opens it and
+    which files may become its next versions, so a rename never changes it. "Budget.DOCX" for "Report.docx" is
+    the same type and is stored as "Budget.docx": the stored spelling of the extension is kept, being the type's
+    and not part of the name a person picks. A file without an extension keeps having none.
+    """
+    stem, extension = filenames.split_extension(title)
+    kept = filenames.split_extension(attachment.title)[1]
+    if extension.lower() != kept.lower():
+        if kept:
+            message = _("Keep the extension .%(extension)s: the file's type cannot be changed by renaming it.") % {
+                "extension": kept
+            }
+        else:
+            message = _("Leave the name without an extension: the file's type cannot be changed by renaming it.")
+        raise ExtensionChange(message)
+    return f"{stem}.{kept}" if kept else title
 
 
 def attachment_delete(*, attachment: Attachment) -> None:

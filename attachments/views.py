@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -26,11 +27,21 @@ from django.views.decorators.http import require_POST, require_safe
 
 from attachments import actions, selectors, services
 from attachments.downloads import version_response
+from attachments.errors import AttachmentRuleError
 from attachments.filenames import clean_title
 from attachments.forms import MemberAddForm, MemberRoleForm, RenameForm, SpaceForm
 from attachments.listing import ListRow, list_rows
-from attachments.models import Attachment, Membership, Role, Space, VersionSource
-from attachments.permissions import can_admin, can_edit, can_view, checked_for_page, visible_spaces
+from attachments.models import Attachment, Membership, Role, Space
+from attachments.permissions import (
+    DOWNLOAD_REFUSED,
+    can_admin,
+    can_download,
+    can_edit,
+    can_view,
+    checked_for_page,
+    viewers_may_download,
+    visible_spaces,
+)
 from attachments.storage import FileTooLarge
 from attachments.uploads import upload_too_large, upload_too_large_message
 
@@ -78,6 +89,8 @@ def _actions_context(role: Role) -> dict[str, Any]:
         "role_label": Role(role).label,
         "can_edit": can_edit(role),
         "can_admin": can_admin(role),
+        # The pages offer no download that the download view would refuse.
+        "can_download": can_download(role),
         "max_upload_size": settings.ATTACHMENTS_MAX_UPLOAD_SIZE,
     }
 
@@ -188,14 +201,25 @@ def attachment_upload(request: HttpRequest, space_id: int) -> HttpResponse:
             created.append(attachment)
     except FileTooLarge:
         return _upload_failed(request, upload_too_large_message(), 413, back)
+    # A name the space already had was given a number by the service: say which, so nobody looks for it.
+    renamed = [
+        _("“%(title)s” was uploaded as “%(new)s”: the space already has a file of that name.")
+        % {"title": clean_title(uploaded.name or ""), "new": attachment.title}
+        for uploaded, attachment in zip(files, created, strict=True)
+        if attachment.title != clean_title(uploaded.name or "")
+    ]
     if _wants_json(request):
         first = created[0]
-        return JsonResponse({"id": first.id, "title": first.title, "version": first.current_version}, status=201)
-    messages.success(
-        request,
-        ngettext("“%(title)s” was uploaded.", "%(count)d files were uploaded.", len(created))
-        % {"title": created[0].title, "count": len(created)},
-    )
+        answer = {"id": first.id, "title": first.title, "version": first.current_version}
+        return JsonResponse({**answer, "message": renamed[0]} if renamed else answer, status=201)
+    if len(created) > 1 or not renamed:
+        messages.success(
+            request,
+            ngettext("“%(title)s” was uploaded.", "%(count)d files were uploaded.", len(created))
+            % {"title": created[0].title, "count": len(created)},
+        )
+    for message in renamed:
+        messages.success(request, message)
     return redirect(back)
 
 
@@ -225,20 +249,17 @@ def version_upload(request: HttpRequest, attachment_id: int) -> HttpResponse:
     if len(files) > 1:
         return _upload_failed(request, _("Upload one file per request."), 400, back)
     uploaded = files[0]
-    # The title's extension decides how the file is served and opened: a new version keeps the type.
-    new_type = Attachment(title=clean_title(uploaded.name or "")).file_type
-    if attachment.file_type and new_type != attachment.file_type:
-        message = _("The new version must be a .%(type)s file, like the current one.") % {"type": attachment.file_type}
-        return _upload_failed(request, message, 400, back)
     try:
-        version = services.version_create(
+        version = services.version_upload(
             attachment=attachment,
+            uploaded_name=uploaded.name or "",
             chunks=uploaded.chunks(),
-            source=VersionSource.UPLOAD,
             created_by=request.user,
             comment=request.POST.get("comment", "").strip(),
             max_size=settings.ATTACHMENTS_MAX_UPLOAD_SIZE,
         )
+    except AttachmentRuleError as exc:
+        return _upload_failed(request, exc.message, 400, back)
     except FileTooLarge:
         return _upload_failed(request, upload_too_large_message(), 413, back)
     if _wants_json(request):
@@ -265,7 +286,9 @@ def version_restore(request: HttpRequest, attachment_id: int, number: int) -> Ht
 @login_required
 @require_safe
 def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    attachment, _role = _attachment_for(request, attachment_id)
+    attachment, role = _attachment_for(request, attachment_id)
+    if not can_download(role):
+        raise PermissionDenied(DOWNLOAD_REFUSED)
     raw = request.GET.get("version")
     if raw is not None and not re.fullmatch(r"[1-9][0-9]{0,8}", raw):
         raise Http404
@@ -280,12 +303,19 @@ def attachment_rename(request: HttpRequest, attachment_id: int) -> HttpResponse:
     attachment, role = _attachment_for(request, attachment_id, can_edit)
     form = RenameForm(request.POST or None, initial={"title": attachment.title})
     if request.method == "POST" and form.is_valid():
-        old_title = attachment.title
-        services.attachment_rename(attachment=attachment, title=form.cleaned_data["title"], renamed_by=request.user)
-        messages.success(
-            request, _("“%(old)s” was renamed to “%(new)s”.") % {"old": old_title, "new": attachment.title}
-        )
-        return redirect("attachment_detail", attachment_id=attachment.id)
+        old_title, wanted = attachment.title, form.cleaned_data["title"]
+        try:
+            services.attachment_rename(attachment=attachment, title=wanted, renamed_by=request.user)
+        except AttachmentRuleError as exc:
+            form.add_error("title", exc.message)
+        else:
+            # The service numbers a name another file has; wanted and stored differ by more than case then.
+            if attachment.title.lower() != wanted.lower():
+                message = _("“%(old)s” was renamed to “%(new)s”: the space already has a file named “%(wanted)s”.")
+            else:
+                message = _("“%(old)s” was renamed to “%(new)s”.")
+            messages.success(request, message % {"old": old_title, "new": attachment.title, "wanted": wanted})
+            return redirect("attachment_detail", attachment_id=attachment.id)
     context = {"attachment": attachment, "space": attachment.space, "form": form, **_actions_context(role)}
     return render(request, "attachments/attachment_rename.html", context)
 
@@ -310,6 +340,8 @@ def space_members(request: HttpRequest, space_id: int) -> HttpResponse:
         new_role = Role(form.cleaned_data["role"])
         try:
             services.membership_set(space=space, user=user, role=new_role)
+        except services.InactiveUser as exc:
+            form.add_error("username", str(exc))
         except services.LastAdmin as exc:
             form.add_error("role", str(exc))
         else:
@@ -325,6 +357,8 @@ def space_members(request: HttpRequest, space_id: int) -> HttpResponse:
         "memberships": memberships,
         "form": form,
         "roles": Role.choices,
+        # What the viewer role means here depends on the download policy: the page says which.
+        "viewers_download": viewers_may_download(),
         **_actions_context(role),
     }
     return render(request, "attachments/space_members.html", context, status=400 if form.errors else 200)

@@ -92,12 +92,14 @@ def attachments_add(like: int, count: int) -> dict[str, int]:
 
     model = Attachment.objects.get(pk=like)
     version = Version.objects.get(attachment=model, number=model.current_version)
+    # Names are unique in a space: a second run numbers on after the first's.
+    first = Attachment.objects.filter(space_id=model.space_id, title__startswith="bulk-").count()
     with transaction.atomic():
         created = Attachment.objects.bulk_create(
             [
                 Attachment(
                     space_id=model.space_id,
-                    title=f"bulk-{n:05d}.docx",
+                    title=f"bulk-{first + n:05d}.docx",
                     current_version=1,
                     size=model.size,
                     created_by_id=model.created_by_id,

@@ -7,9 +7,14 @@ variable, never silently fall back to a default (``DJANGO_DEBUG=flase`` is an er
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
+
+from config.validators import InvalidValue
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -29,7 +34,12 @@ def env_str(name: str, default: str | None = None) -> str | None:
     return value
 
 
-def env_bool(name: str, default: bool) -> bool:
+@overload
+def env_bool(name: str, default: bool) -> bool: ...
+@overload
+def env_bool(name: str, default: None) -> bool | None: ...
+def env_bool(name: str, default: bool | None) -> bool | None:
+    """True or false; ``default`` when unset (None lets the caller tell "unset" from either)."""
     raw = env_str(name)
     if raw is None:
         return default
@@ -72,3 +82,31 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_checked(name: str, rule: Callable[[str], str]) -> str:
+    """The variable's value as cleaned by ``rule`` (config/validators.py), or "" when unset.
+
+    The message names the variable but never repeats the value: it may be a secret, or a URL with a password.
+    """
+    raw = env_str(name)
+    if raw is None:
+        return ""
+    try:
+        return rule(raw)
+    except InvalidValue as exc:
+        raise ImproperlyConfigured(f"{name}: {exc.message}") from None  # the message says it all
+
+
+def settings_or_exit() -> None:
+    """Load the settings now; a bad variable ends the process with its message and exit status 1.
+
+    For command-line entry points (manage.py): the message is what the operator needs, a traceback through
+    Django's setup only hides it.
+    """
+    from django.conf import settings
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 -- the first read loads the settings module
+    except ImproperlyConfigured as exc:
+        sys.exit(f"Configuration error: {exc}")

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config import validators
+from config.env import env_bool, env_checked, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()  # type: ignore[arg-type]
@@ -50,12 +52,16 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "attachments",
     "connector",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the others, so that an answer any of them makes (a redirect, an error page) gets the policy too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -65,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout found during the request into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -125,6 +133,25 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Failed logins (django-axes, config/lockout.py). After DJANGO_LOGIN_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused for DJANGO_LOGIN_LOCKOUT_MINUTES after the last try; the login page says
+# so. Unlock at once: `python manage.py axes_reset_username NAME`. Username and address together: by username
+# alone anyone could lock a colleague out from everywhere with a few wrong passwords; by address alone one attacker
+# behind a shared NAT or proxy would lock out everybody there. The price: guesses spread over many addresses are
+# limited per address. Axes checks every authenticate() call (this login page and the admin's); the API takes
+# tokens and sessions, never a password.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a successful login forgets the typos before it
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+# Only failed attempts are kept: a row per successful login would grow without end and nothing reads it.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner from every process at start; failures and lockouts are still logged
+# The connection's address (REMOTE_ADDR); behind the reverse proxy the one it saw (DJANGO_BEHIND_PROXY, below).
+AXES_CLIENT_IP_CALLABLE: str | None = None
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
@@ -214,6 +241,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Spaces, attachments and their versions. Session or token authentication.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar), never from a CDN: /api/docs/
+    # works offline, and its page stays within the CSP's 'self'.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery. Without REDIS_URL the broker is kept in files under DATA_DIR: no server is needed, and the
@@ -246,15 +278,26 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 # The sweep (connector/sweep.py) re-enqueues saves stuck by a lost message or a dead worker; one beat only.
 # The sessions sweep asks the DS about sessions no callback has touched for 10 minutes (connector/recovery.py).
+# "Download as" files live a day (connector/conversion.py): hourly keeps each at most an hour past that.
 CELERY_BEAT_SCHEDULE = {
     "connector-sweep": {"task": "connector.sweep", "schedule": 60.0},
     "connector-sessions-sweep": {"task": "connector.sessions_sweep", "schedule": 60.0},
+    "connector-conversion-files-sweep": {"task": "connector.conversion_files_sweep", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # The save task's first retry waits about this long, then twice as long each time (with jitter).
 CONNECTOR_SAVE_RETRY_BASE_SECONDS = env_float("CONNECTOR_SAVE_RETRY_BASE_SECONDS", 2.0, minimum=0.0)
 # A save still pending after this long lost its broker message: the sweep sends it again.
 CONNECTOR_SWEEP_PENDING_SECONDS = env_int("CONNECTOR_SWEEP_PENDING_SECONDS", 300, minimum=1)
+# The ONLYOFFICE settings a field left blank on the settings page falls back to (connector/config.py). Checked
+# here by the page's own rules (config/validators.py), so a bad value stops every process at start-up rather
+# than failing pages later. "" (None for TLS) means not set.
+ONLYOFFICE_URL = env_checked("ONLYOFFICE_URL", validators.http_url)
+ONLYOFFICE_INTERNAL_URL = env_checked("ONLYOFFICE_INTERNAL_URL", validators.http_url)
+ONLYOFFICE_CONNECTOR_URL = env_checked("ONLYOFFICE_CONNECTOR_URL", validators.http_url)
+ONLYOFFICE_JWT_SECRET = env_checked("ONLYOFFICE_JWT_SECRET", validators.jwt_secret)  # or ONLYOFFICE_JWT_SECRET_FILE
+ONLYOFFICE_JWT_HEADER = env_checked("ONLYOFFICE_JWT_HEADER", validators.header_name)
+ONLYOFFICE_VERIFY_TLS = env_bool("ONLYOFFICE_VERIFY_TLS", None)
 
 EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND",
@@ -264,8 +307,21 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
 # A mail server that drops connections silently must not hold a request (a mention) or a worker for minutes.
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10, minimum=1)
 
-# Security headers. Pages deny framing; the few views the Document Server must frame opt out explicitly.
+# Security headers. Pages deny framing (X-Frame-Options here, frame-ancestors in the CSP below); nothing is framed.
 X_FRAME_OPTIONS = "DENY"
+# Every response's Content-Security-Policy (django-csp). Pages load only our own files: no inline script or
+# style, no plugin, no <base>, forms post only here, nothing frames them. A page that needs more adds just that:
+# the editor and the settings page the Document Server's origin (config.csp.csp_widen), the API docs data: images
+# (config/api_urls.py). A response that sets its own header keeps it (files: `sandbox`, attachments/downloads.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
@@ -283,6 +339,8 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+    # Else every login would come from the proxy's address, and one attacker would lock a user out for all.
+    AXES_CLIENT_IP_CALLABLE = "config.lockout.forwarded_client_ip"
 
 # `json`: one JSON object per line (config/logging.py), for log collectors; `plain` for people.
 LOG_FORMAT = env_str("DJANGO_LOG_FORMAT", "plain")

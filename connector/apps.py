@@ -11,9 +11,11 @@ class ConnectorConfig(AppConfig):
         # so that `attachments` never imports `connector`.
         from attachments.actions import register_rows, register_space_action
         from attachments.models import Version
+        from attachments.permissions import register_viewer_download_policy
         from attachments.signals import version_stored
         from connector.actions import editor_rows
         from connector.checks import short_secret_log
+        from connector.config import viewers_may_download
         from connector.conversion import conversion_rows
         from connector.keys import on_version_stored
         from connector.newdocs import new_document_actions
@@ -26,5 +28,7 @@ class ConnectorConfig(AppConfig):
         register_rows(conversion_rows)
         register_rows(recovery_rows)
         register_space_action(new_document_actions)
+        # "Block download" keeps viewers from every copy the store hands out, not only the editor's buttons.
+        register_viewer_download_policy(viewers_may_download)
         # Said once per worker, at start-up: PyJWT's own warning on every token is silenced (connector/jwt_codec.py).
         worker_ready.connect(short_secret_log, dispatch_uid="connector.checks.short_secret_log")

@@ -5,7 +5,9 @@ Precedence, field by field (see docs/settings.md):
 1. a value stored in the database (the admin page or ``manage.py onlyoffice settings``) wins;
 2. a field left blank there falls back to its environment variable: ``ONLYOFFICE_URL``,
    ``ONLYOFFICE_INTERNAL_URL``, ``ONLYOFFICE_CONNECTOR_URL``, ``ONLYOFFICE_JWT_SECRET`` (or
-   ``ONLYOFFICE_JWT_SECRET_FILE``), ``ONLYOFFICE_JWT_HEADER``, ``ONLYOFFICE_VERIFY_TLS``;
+   ``ONLYOFFICE_JWT_SECRET_FILE``), ``ONLYOFFICE_JWT_HEADER``, ``ONLYOFFICE_VERIFY_TLS``, read through the
+   Django setting of the same name: config/settings.py parses each one when the process starts, by the same
+   rules as a stored value (config/validators.py), so a bad variable stops the process instead of a page;
 3. then the built-in default (the internal URL defaults to the public one).
 
 The remaining options (forcesave, lossy formats, customization, link lifetimes, size limit) live only in
@@ -15,26 +17,25 @@ Why a cache: ``current()`` is called on every editor page, callback and save tas
 in Django's cache, which every web and worker process shares (Redis in production, a file cache in
 development), for ``CACHE_TTL`` seconds. ``update()`` replaces the cached row, so a change applies to all
 processes at once without a restart; the TTL only bounds how long a change made behind our back (a manual
-SQL update) can go unseen. The environment is read by each process itself, on every call, because it
-belongs to that process.
+SQL update) can go unseen. The environment belongs to each process: it is read once, when its settings load.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from config.env import env_bool, env_str
+from config import validators
 from connector import formats
 from connector.models import ConnectorSettings
 
@@ -47,7 +48,7 @@ SETTINGS_PK = 1
 
 Source = Literal["database", "environment", "default"]
 
-# Fields with an environment fallback: model field -> variable.
+# Fields with an environment fallback: model field -> variable, which is also the name of its parsed setting.
 ENV_VARIABLES = {
     "public_url": "ONLYOFFICE_URL",
     "internal_url": "ONLYOFFICE_INTERNAL_URL",
@@ -75,8 +76,6 @@ OPTION_DEFAULTS: dict[str, Any] = {
 _INT_OPTION_MINIMUM = {"download_token_ttl": 60, "callback_token_ttl": 3600, "max_edit_size": 1}
 # Below this a brute-force search of the HMAC key is within reach (RFC 7518 §3.2 asks for the hash size).
 MIN_SECRET_LENGTH = 32
-# RFC 9110 "token": the characters allowed in an HTTP header name.
-_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 
 def mask_secret(secret: str) -> str:
@@ -152,6 +151,11 @@ def current() -> DocServerConfig:
     """The effective settings; served from the shared cache (no SQL) when the row is cached."""
     config, _sources = _resolve(_stored_row())
     return config
+
+
+def viewers_may_download() -> bool:
+    """The "Block download" option as the store's download policy (attachments.permissions.can_download)."""
+    return not current().block_download
 
 
 _REQUEST_ATTRIBUTE = "_onlyoffice_config"
@@ -233,25 +237,20 @@ def _resolve(row: Mapping[str, Any]) -> tuple[DocServerConfig, dict[str, Source]
 def _resolve_text(name: str, stored: str) -> tuple[str, Source]:
     if stored:
         return stored, "database"
-    variable = ENV_VARIABLES[name]
-    raw = env_str(variable)
-    if not raw:
+    # Already checked and cleaned when the settings loaded: a bad variable never gets this far.
+    from_environment: str = getattr(settings, ENV_VARIABLES[name])
+    if not from_environment:
         return "", "default"
-    # A bad variable stops the caller with a message naming it, like every other setting (config.env).
-    try:
-        cleaned = _clean_field(name, raw)
-    except ValidationError as exc:
-        raise ImproperlyConfigured(f"{variable}: {' '.join(exc.messages)}") from exc
-    return cleaned, "environment"
+    return from_environment, "environment"
 
 
 def _resolve_verify_tls(stored: bool | None) -> tuple[bool, Source]:
     if stored is not None:
         return stored, "database"
-    variable = ENV_VARIABLES["verify_tls"]
-    if env_str(variable) is None:
+    from_environment: bool | None = getattr(settings, ENV_VARIABLES["verify_tls"])
+    if from_environment is None:
         return True, "default"
-    return env_bool(variable, True), "environment"
+    return from_environment, "environment"
 
 
 # --- validating ------------------------------------------------------------------------------------------
@@ -301,46 +300,27 @@ def _clean_field(name: str, value: Any) -> Any:
 
 
 def _clean_url(value: Any) -> str:
-    text = str(value or "").strip()
-    if not text:
-        return ""
-    if any(char.isspace() or ord(char) < 32 for char in text) or "\\" in text:
-        raise ValidationError(_("The URL must not contain spaces, control characters or backslashes."))
-    parts = urlsplit(text)
-    if parts.scheme.lower() not in ("http", "https"):
-        raise ValidationError(_("Enter a URL that starts with http:// or https://."))
-    if not parts.hostname:
-        raise ValidationError(_("The URL has no host name."))
-    if parts.username is not None or parts.password is not None:
-        raise ValidationError(_("The URL must not contain a user name or password."))
-    try:
-        parts.port  # noqa: B018 -- reading it validates the port
-    except ValueError as exc:
-        raise ValidationError(_("The URL's port is not a number between 0 and 65535.")) from exc
-    if parts.query or "?" in text:
-        raise ValidationError(_("The URL must not contain a query (the part after “?”)."))
-    if parts.fragment or "#" in text:
-        raise ValidationError(_("The URL must not contain a fragment (the part after “#”)."))
-    return text.rstrip("/")
+    return _apply_rule(validators.http_url, str(value or ""))
 
 
 def _clean_header(value: Any) -> str:
-    text = str(value or "").strip()
-    if text and not _HEADER_NAME.match(text):
-        raise ValidationError(
-            _("A header name may contain only letters, digits and !#$%&'*+-.^_`|~, and no spaces or colons.")
-        )
-    return text
+    return _apply_rule(validators.header_name, str(value or ""))
 
 
 def _clean_secret(value: Any) -> str:
     text = str(value or "")
+    # The column's limit, so only for a stored secret; one from the environment is never stored.
     if len(text) > ConnectorSettings._meta.get_field("jwt_secret").max_length:
         raise ValidationError(_("The secret is too long (at most 500 characters)."))
-    if text != text.strip():
-        # A pasted secret with a trailing newline never matches the Document Server's, and nothing says why.
-        raise ValidationError(_("The secret must not start or end with spaces or line breaks."))
-    return text
+    return _apply_rule(validators.jwt_secret, text)
+
+
+def _apply_rule(rule: Callable[[str], str], text: str) -> str:
+    try:
+        return rule(text)
+    except validators.InvalidValue as exc:
+        # The rule's message is an untranslated msgid (the rules also run before translations can load).
+        raise ValidationError(_(exc.message)) from exc
 
 
 def _clean_lossy_edit(value: Any) -> list[str]:

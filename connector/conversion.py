@@ -31,10 +31,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attachments.actions import Action, RowExtras, id_url
-from attachments.filenames import clean_title
+from attachments.filenames import with_extension
 from attachments.models import Attachment, Role, VersionSource
-from attachments.permissions import can_edit, can_view, role_in_space
-from attachments.selectors import free_title
+from attachments.permissions import can_download, can_edit, can_view, role_in_space
 from attachments.services import attachment_create, attachment_delete
 from attachments.storage import FileTooLarge, delete_quietly, store_chunks
 from connector import config, docserver, formats, links
@@ -70,12 +69,20 @@ class ConversionChoices:
         return bool(self.ooxml or self.download)
 
 
-def conversion_choices(attachment: Attachment, role: Role | None) -> ConversionChoices:
-    """Convert to OOXML for editors on auto-convert formats; "Download as" for anyone who can view the file."""
+def conversion_choices(
+    attachment: Attachment, role: Role | None, *, may_download: bool | None = None
+) -> ConversionChoices:
+    """Convert to OOXML for editors on auto-convert formats; "Download as" for whoever may download the file.
+
+    ``may_download``: ``can_download(role)`` when the caller has it already (a page of rows asks once).
+    """
     if not can_view(role):
         return ConversionChoices(ooxml="", download=[])
     target = formats.ooxml_target(attachment.file_type) if can_edit(role) else None
-    return ConversionChoices(ooxml=target or "", download=formats.conversion_targets(attachment.file_type))
+    if may_download is None:
+        may_download = can_download(role)
+    download = formats.conversion_targets(attachment.file_type) if may_download else []
+    return ConversionChoices(ooxml=target or "", download=download)
 
 
 def conversion_rows(request: HttpRequest, attachments: Sequence[Attachment], role: Role) -> dict[int, RowExtras]:
@@ -84,8 +91,9 @@ def conversion_rows(request: HttpRequest, attachments: Sequence[Attachment], rol
         return {}
     extras: dict[int, RowExtras] = {}
     convert_url = id_url("onlyoffice-convert")  # one reverse for the page
+    may_download = can_download(role)  # one look at the download policy for the page
     for attachment in attachments:
-        choices = conversion_choices(attachment, role)
+        choices = conversion_choices(attachment, role, may_download=may_download)
         url = convert_url(attachment.pk)
         actions: list[Action] = []
         if choices.ooxml:
@@ -233,7 +241,8 @@ def _refusal(job: ConversionJob) -> str:
     if attachment is None or user is None or not user.is_active:
         return _("The file or its owner's account was deleted before the conversion could run.")
     role = role_in_space(user, attachment.space)
-    allowed = can_edit(role) if job.kind == Kind.OOXML else can_view(role)
+    # A "Download as" queued before downloads were blocked for viewers must not make them a copy now.
+    allowed = can_edit(role) if job.kind == Kind.OOXML else can_download(role)
     if not allowed:
         return _("You no longer have the access to this file that the conversion needs.")
     return ""
@@ -297,9 +306,10 @@ def _result_store(job: ConversionJob, file_url: str, cfg: config.DocServerConfig
 def _store_as_attachment(job: ConversionJob, chunks: Iterable[bytes], cfg: config.DocServerConfig) -> None:
     assert job.attachment is not None
     space = job.attachment.space
+    # attachment_create numbers a name the space already has ("Notes (2).docx"); the job page shows the result's.
     created = attachment_create(
         space=space,
-        title=free_title(space, f"{_stem(job.source_title)}.{job.output_type}"),
+        title=with_extension(job.source_title, job.output_type),
         chunks=chunks,
         created_by=job.requested_by,
         source=VersionSource.CONVERSION,
@@ -320,9 +330,7 @@ def _store_as_download(job: ConversionJob, chunks: Iterable[bytes], cfg: config.
     name = f"{STORAGE_PREFIX}/{job.pk}/{uuid.uuid4().hex}.{job.output_type}"
     stored = store_chunks(chunks, name=name, max_size=cfg.max_edit_size)
     try:
-        finished = _finish(
-            job, result_file=stored.name, result_name=clean_title(f"{_stem(job.source_title)}.{job.output_type}")
-        )
+        finished = _finish(job, result_file=stored.name, result_name=with_extension(job.source_title, job.output_type))
     except BaseException:
         delete_quietly(stored.name)
         raise
@@ -338,11 +346,6 @@ def _finish(job: ConversionJob, **result: Any) -> bool:
         )
         == 1
     )
-
-
-def _stem(title: str) -> str:
-    stem, dot, _extension = title.rpartition(".")
-    return stem if dot and stem else title
 
 
 def _too_large(limit: int) -> str:
@@ -418,8 +421,8 @@ def conversion_status(job: ConversionJob) -> dict[str, Any]:
 def conversion_files_sweep() -> int:
     """Delete "Download as" files older than ``DOWNLOAD_FILE_LIFETIME``, or whose file or user is gone.
 
-    Returns how many were deleted. Not scheduled yet: a later issue runs it periodically (Celery beat); until
-    then call it from a shell or cron. Safe to run at any time and from several processes at once.
+    Returns how many were deleted. Celery beat runs it every hour (task ``connector.conversion_files_sweep``,
+    connector/sweep.py). Safe to run at any time and from several processes at once.
     """
     cutoff = timezone.now() - DOWNLOAD_FILE_LIFETIME
     expired = (

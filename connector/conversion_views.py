@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from attachments.permissions import can_edit, can_view, role_in_space
+from attachments.downloads import never_rendered
+from attachments.permissions import DOWNLOAD_REFUSED, can_download, can_edit, can_view, role_in_space
 from attachments.storage import content_type_for
 from connector import access, config, conversion, editor
 from connector.models import ConversionJob
@@ -48,6 +49,9 @@ class ConvertForm(forms.Form):
 @require_http_methods(["GET", "HEAD", "POST"])
 def convert_page(request: HttpRequest, attachment_id: int) -> HttpResponse:
     attachment, role = access.file_for_page(request.user, attachment_id)
+    if not can_download(role):
+        # Whoever may not download is a viewer, to whom this page offers nothing but "Download as".
+        raise PermissionDenied(DOWNLOAD_REFUSED)
     cfg = config.current()
     context: dict[str, Any] = {"attachment": attachment, "space": attachment.space}
     if not cfg.configured:
@@ -114,23 +118,23 @@ def conversion_status(request: HttpRequest, job_id: int) -> JsonResponse:
 @login_required
 @require_GET
 def conversion_file(request: HttpRequest, job_id: int) -> HttpResponse:
-    """The "Download as" result, for the user who asked, while they can still view the original."""
+    """The "Download as" result, for the user who asked, while they can still view and download the original."""
     job = _own_job(request, job_id)
     attachment = job.attachment
     if job.state != ConversionJob.State.DONE or not job.result_file or attachment is None:
         raise Http404
-    if not can_view(role_in_space(request.user, attachment.space)):
+    role = role_in_space(request.user, attachment.space)
+    if not can_view(role):
         raise Http404
+    if not can_download(role):  # made before downloads were blocked for viewers
+        raise PermissionDenied(DOWNLOAD_REFUSED)
     try:
         size = default_storage.size(job.result_file)
         handle = default_storage.open(job.result_file, "rb")
     except FileNotFoundError as exc:  # swept a moment ago
         raise Http404 from exc
-    # FileResponse writes filename*=UTF-8''… for non-ASCII names; result_name is a cleaned title (no path).
-    response = FileResponse(
-        handle, as_attachment=True, filename=job.result_name, content_type=content_type_for(job.result_name)
-    )
+    response = FileResponse(handle, content_type=content_type_for(job.result_name))
     response["Content-Length"] = str(size)
     response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    # A result may be HTML (Download as .html): never rendered on our origin, like every other file.
+    return never_rendered(response, filename=job.result_name)

@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext_noop
 
 from attachments.models import Attachment, Role
-from attachments.permissions import can_edit
+from attachments.permissions import can_download, can_edit
 from connector import formats, jwt_codec, links
 from connector.config import DocServerConfig
 from connector.keys import display_name, editor_uid, live_key_string
@@ -84,8 +84,9 @@ def decide_mode(*, attachment: Attachment, role: Role, cfg: DocServerConfig, wan
     return EditorDecision("edit")
 
 
-def _permissions(*, edit: bool, extension: str, cfg: DocServerConfig) -> dict[str, bool]:
-    download_allowed = not cfg.block_download
+def _permissions(*, edit: bool, role: Role, extension: str, cfg: DocServerConfig) -> dict[str, bool]:
+    # Printing and copying out take a copy as surely as downloading does: one rule for the three.
+    download_allowed = can_download(role)
     return {
         "edit": edit,
         "download": download_allowed,
@@ -130,11 +131,12 @@ def build_config(
     *,
     attachment: Attachment,
     user: AbstractBaseUser,
+    role: Role,
     mode: str,
     cfg: DocServerConfig,
     action_link: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The DocEditor config, signed when a secret is set.
+    """The DocEditor config for ``user`` with ``role`` in the file's space, signed when a secret is set.
 
     ``action_link`` is what the editor asked us to put in a mention's link (``onRequestSendNotify``); given
     back here, the editor scrolls to the mentioned comment.
@@ -166,7 +168,7 @@ def build_config(
             "title": attachment.title[:128],
             "url": document_url(request, attachment=attachment, user=user, cfg=cfg),
             "referenceData": {"fileKey": str(attachment.pk), "instanceId": base},
-            "permissions": _permissions(edit=edit, extension=fmt.name, cfg=cfg),
+            "permissions": _permissions(edit=edit, role=role, extension=fmt.name, cfg=cfg),
         },
         "editorConfig": editor_config,
     }

@@ -12,19 +12,15 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from attachments.models import Attachment, Role
-from attachments.permissions import can_edit, can_view
+from attachments.permissions import DOWNLOAD_REFUSED, can_download, can_edit
 from connector import access, config, events
 
 MAX_BODY = 64 * 1024
 
 
-def _may_copy(role: Role | None) -> bool:
-    # A copy is a download: when the admin hides downloads, only editors may copy a file elsewhere.
-    return can_edit(role) or (can_view(role) and not config.current().block_download)
-
-
+# A copy saved elsewhere is a download: the download policy decides who may make one (spaces and save-as).
 @require_GET
-@access.for_file(_may_copy)
+@access.for_file(can_download, forbidden=DOWNLOAD_REFUSED)
 def spaces(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     """The spaces the user may save a copy into; the file's own space first when it is one of them."""
     found = list(events.editable_spaces(request.user).order_by("name", "id").values("id", "name"))
@@ -33,7 +29,7 @@ def spaces(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResp
 
 
 @require_POST
-@access.for_file(_may_copy)
+@access.for_file(can_download, forbidden=DOWNLOAD_REFUSED)
 def save_as(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     data = access.json_body(request, max_size=MAX_BODY)
     copy = events.save_as(

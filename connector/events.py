@@ -26,10 +26,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from attachments.filenames import clean_title
+from attachments.errors import AttachmentRuleError
+from attachments.filenames import clean_title, split_extension, with_extension
 from attachments.models import Attachment, Role, Space, VersionSource
 from attachments.permissions import visible_spaces
-from attachments.selectors import free_title
 from attachments.services import attachment_create, attachment_rename
 from attachments.storage import FileTooLarge
 from connector import docserver, editor, formats, jwt_codec
@@ -67,15 +67,9 @@ def editable_spaces(user: AbstractBaseUser) -> QuerySet[Space]:
     return spaces.filter(memberships__user=user, memberships__role__in=[Role.EDITOR, Role.ADMIN]).distinct()
 
 
-def _stem(title: str) -> str:
-    stem, dot, _extension = title.rpartition(".")
-    return stem if dot and stem else title
-
-
-def _copy_title(title: object, file_type: str, fallback: str) -> str:
+def _copy_title(title: object, extension: str, fallback: str) -> str:
     """The DS's title with the extension of the file it actually hands us (a "Save copy as PDF" is a .pdf)."""
-    given = clean_title(title if isinstance(title, str) else "", fallback=fallback)
-    return clean_title(f"{_stem(given)}.{file_type}")
+    return with_extension(clean_title(title if isinstance(title, str) else "", fallback=fallback), extension)
 
 
 def _save_as_type(file_type: object) -> str:
@@ -111,7 +105,8 @@ def save_as(
     extension = _save_as_type(file_type)
     if not isinstance(url, str) or not url:
         raise EventError(_("The editor gave no file to save."))
-    name = free_title(space, _copy_title(title, extension, fallback=_stem(attachment.title)))
+    # attachment_create numbers a name the space already has; the answer shows the name the copy got.
+    name = _copy_title(title, extension, fallback=split_extension(attachment.title)[0])
     try:
         with docserver.open_file(url, max_size=cfg.max_edit_size, cfg=cfg) as chunks:
             return attachment_create(
@@ -145,19 +140,28 @@ def copy_url(attachment: Attachment) -> str:
 
 
 def _renamed_title(attachment: Attachment, wanted: object) -> str:
-    """The new title with the file's own extension: the type of a file never changes by renaming it."""
+    """The editor's new name with the file's own extension added: its Rename dialog edits the name without it.
+
+    The rule that a rename keeps the extension is the service's (attachments.services.attachment_rename).
+    """
     if not isinstance(wanted, str) or not clean_title(wanted, fallback=""):
         raise EventError(_("Enter a name for the file."))
-    extension = attachment.file_type
+    extension = split_extension(attachment.title)[1]
     name = clean_title(wanted)
-    if not extension or name.lower().endswith(f".{extension}"):
+    if not extension or split_extension(name)[1].lower() == extension.lower():
         return name
     return clean_title(f"{name}.{extension}")
 
 
 def rename(*, attachment: Attachment, user: AbstractBaseUser, title: object) -> str:
-    """Rename the attachment, then tell an open editing session (``meta``) so co-editors see the new title."""
-    attachment_rename(attachment=attachment, title=_renamed_title(attachment, title), renamed_by=user)
+    """Rename the attachment, then tell an open editing session (``meta``) so co-editors see the new title.
+
+    Returns the title it got (numbered when another file of the space has the name); the editor shows it.
+    """
+    try:
+        attachment_rename(attachment=attachment, title=_renamed_title(attachment, title), renamed_by=user)
+    except AttachmentRuleError as exc:
+        raise EventError(exc.message) from exc
     # Only a live key with a session matters; never issue a key just to rename.
     live = DocumentKey.objects.filter(attachment=attachment, retired_at__isnull=True).first()
     if live is not None:

@@ -165,10 +165,13 @@ class SettingsForm(forms.Form):
         help_text=gettext_lazy("How tracked changes are shown when a document opens."),
     )
     block_download = forms.BooleanField(
-        label=gettext_lazy("Block download from the editor"),
+        label=gettext_lazy("Block download for viewers"),
         required=False,
         help_text=gettext_lazy(
-            "Turns off download, print and copy inside the editor, for teams that must keep files inside this system."
+            "Viewers can open files but get no copy by any path: not from the file page, the API, the editor "
+            "(download, print, copy, Save copy as), Download as or older versions. Editors and admins keep "
+            "download. Set a JWT secret too: without one, the links the Document Server fetches files from work "
+            "for anyone who has them."
         ),
     )
     download_token_ttl = forms.IntegerField(label=gettext_lazy("Download link lifetime (seconds)"))

@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from attachments.filenames import file_type
 from attachments.models import Attachment, Version
 from connector import formats, jwt_codec, links
 from connector.access import Refused
@@ -45,8 +46,8 @@ def version_key(version: Version) -> str:
 
 def version_file_type(version: Version, attachment: Attachment) -> str:
     """The version's own extension: a version stored before a change of format keeps its type."""
-    _stem, dot, extension = version.file.name.rpartition(".")
-    extension = extension.lower() if dot and "/" not in extension else ""
+    # The storage name keeps the title's extension (attachments.storage.storage_name_for); its folder has none.
+    extension = file_type(version.file.name.rsplit("/", 1)[-1])
     if extension and formats.format_for(extension) is not None:
         return extension
     return attachment.file_type

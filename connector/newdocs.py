@@ -15,11 +15,10 @@ from django.utils.translation import gettext_lazy
 
 from attachments import ooxml
 from attachments.actions import Action
-from attachments.filenames import clean_title
+from attachments.filenames import clean_title, split_extension
 from attachments.forms import TitleField
 from attachments.models import Attachment, Role, Space, VersionSource
 from attachments.permissions import can_edit
-from attachments.selectors import free_title
 from attachments.services import attachment_create
 from connector import config, formats
 
@@ -44,8 +43,8 @@ def blank_title(kind: str, name: str) -> str:
     after a dot ("v1.2") is part of the name.
     """
     stem = clean_title(name, fallback="")
-    base, dot, extension = stem.rpartition(".")
-    if dot and base and formats.format_for(extension) is not None:
+    base, extension = split_extension(stem)
+    if extension and formats.format_for(extension) is not None:
         stem = base
     if not stem.strip(" ."):
         return default_name(kind)
@@ -81,12 +80,14 @@ class NewDocumentForm(forms.Form):
 
 
 def blank_document_create(*, space: Space, kind: str, name: str, created_by: AbstractBaseUser) -> Attachment:
-    """A new attachment in the space holding a blank file of ``kind`` (docx, xlsx or pptx), under a free name."""
-    title = free_title(space, blank_title(kind, name))
+    """A new attachment in the space holding a blank file of ``kind`` (docx, xlsx or pptx), under a free name.
+
+    attachment_create numbers a name the space already has ("Minutes (2).docx").
+    """
     # "upload" is the source of every first version that did not come out of the editor or a conversion.
     return attachment_create(
         space=space,
-        title=title,
+        title=blank_title(kind, name),
         chunks=[ooxml.blank(kind)],
         created_by=created_by,
         source=VersionSource.UPLOAD,

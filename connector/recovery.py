@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attachments.actions import Action, RowExtras, Status
+from attachments.filenames import file_type
 from attachments.models import Attachment, Membership, Role, Version, VersionSource
 from attachments.permissions import can_edit
 from connector import config, docserver, services
@@ -197,9 +198,7 @@ def forgotten_delete(key: str, cfg: config.DocServerConfig) -> bool:
 
 
 def _file_type_of(url: str) -> str:
-    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
-    _stem, dot, ext = name.rpartition(".")
-    return ext.lower() if dot and _stem else ""
+    return file_type(unquote(urlsplit(url).path.rsplit("/", 1)[-1]))
 
 
 # --- failing for good, and Retry ----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from config.csp import CSPSources, csp_widen
 from connector import checks, config, docserver
 from connector.forms import SettingsForm
 
@@ -65,24 +66,12 @@ def _page(
         "api_url": docserver.api_js_url(cfg) if cfg.configured else "",
     }
     response = render(request, "connector/settings.html", context, status=status)
-    response["Content-Security-Policy"] = settings_csp(cfg.public_origin())
+    csp_widen(response, settings_csp(cfg.public_origin()))
     # The page describes the security setup; no shared cache or back-button copy should keep it.
     response["Cache-Control"] = "no-store"
     return response
 
 
-def settings_csp(ds_origin: str) -> str:
-    """The page's policy: our own files, plus scripts from the Document Server for the api.js check."""
-    script_src = f"script-src 'self' {ds_origin}" if ds_origin else "script-src 'self'"
-    return "; ".join(
-        [
-            "default-src 'self'",
-            script_src,
-            "style-src 'self'",
-            "img-src 'self' data:",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
+def settings_csp(ds_origin: str) -> CSPSources:
+    """What the page adds to the site's policy: scripts from the Document Server, for the api.js check."""
+    return {"script-src": ["'self'", ds_origin]} if ds_origin else {}

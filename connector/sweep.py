@@ -4,6 +4,7 @@ The save request table is the outbox (connector/services.py): whatever happens t
 request stays in the database. ``sweep_stuck_saves`` sends the stuck ones again; the worker's claim
 (pending → saving, a conditional update) keeps each save to one version however often it is sent.
 It runs every minute under Celery beat (``CELERY_BEAT_SCHEDULE``) and once whenever a worker starts.
+The tasks of the other periodic sweeps (sessions, "Download as" files) sit here too, beside it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.core.files.storage import default_storage
 from django.db import models
 from django.utils import timezone
 
-from connector import tasks
+from connector import conversion, tasks
 from connector.models import ConversionJob, SaveRequest
 
 logger = logging.getLogger(__name__)
@@ -114,6 +115,13 @@ def sessions_sweep() -> int:
     return len(recovery.sessions_reconcile())
 
 
+@shared_task(name="connector.conversion_files_sweep", ignore_result=True)
+def conversion_files_sweep() -> int:
+    """The periodic task (Celery beat, every hour): deletes "Download as" files older than a day
+    (connector.conversion.conversion_files_sweep). Safe to run at any time, from several processes at once."""
+    return conversion.conversion_files_sweep()
+
+
 @worker_ready.connect
 def _sweep_when_a_worker_starts(**_kwargs: object) -> None:
     # A worker restarting after a crash picks up what the crash left, without waiting for beat.
@@ -148,9 +156,11 @@ def orphan_files_sweep(*, dry_run: bool = False, min_age: timedelta = ORPHAN_MIN
 
 
 def _walk(folder: str) -> Iterator[str]:
-    if not default_storage.exists(folder):
-        return
-    folders, files = default_storage.listdir(folder)
+    # Not storage.exists(folder): on S3 that asks for an object of that name, which a prefix never is.
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return  # nothing stored yet (a local folder is made by the first write)
     for name in files:
         yield f"{folder}/{name}"
     for sub in folders:

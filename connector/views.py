@@ -22,10 +22,11 @@ from django.shortcuts import render
 from django.utils.html import json_script
 from django.views.decorators.csrf import csrf_exempt
 
-from attachments.downloads import version_response
+from attachments.downloads import never_rendered, version_response
 from attachments.models import Attachment, Version
 from attachments.permissions import can_view, role_in_space
 from attachments.selectors import version_get
+from config.csp import CSPSources, csp_widen
 from connector import access, callbacks, checks, config, editor, events, formats, history, jwt_codec, links, services
 from connector.tasks import EnqueueFailed, enqueue_save
 
@@ -79,6 +80,7 @@ def editor_page(request: HttpRequest, attachment_id: int) -> HttpResponse:
         request,
         attachment=attachment,
         user=request.user,
+        role=role,
         mode=decision.mode,
         cfg=cfg,
         action_link=events.action_link_from_query(request.GET.get("action")),
@@ -97,29 +99,22 @@ def editor_page(request: HttpRequest, attachment_id: int) -> HttpResponse:
             "edit_url": request.path if decision.mode == "view" and best.mode == "edit" else "",
         },
     )
-    response["Content-Security-Policy"] = _editor_csp(cfg.public_origin())
+    csp_widen(response, _editor_csp(cfg.public_origin()))
     response["Cache-Control"] = "no-store"
     return response
 
 
-def _editor_csp(ds_origin: str) -> str:
-    return "; ".join(
-        [
-            "default-src 'self'",
-            f"script-src 'self' {ds_origin}",
-            # api.js 9.3 sets an empty onmousewheel attribute on the editor's iframe: allow exactly the empty
-            # inline handler (the sha256 of ""), so any handler with code in it is still blocked and reported.
-            "script-src-attr 'unsafe-hashes' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
-            f"frame-src {ds_origin}",
-            f"connect-src 'self' {ds_origin}",
-            f"img-src 'self' data: blob: {ds_origin}",
-            "style-src 'self'",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
+def _editor_csp(ds_origin: str) -> CSPSources:
+    """What the editor page adds to the site's policy (settings.CONTENT_SECURITY_POLICY): the DS's public origin."""
+    return {
+        "script-src": ["'self'", ds_origin],
+        # api.js 9.3 sets an empty onmousewheel attribute on the editor's iframe: allow exactly the empty
+        # inline handler (the sha256 of ""), so any handler with code in it is still blocked and reported.
+        "script-src-attr": ["'unsafe-hashes'", "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"],
+        "frame-src": [ds_origin],
+        "connect-src": ["'self'", ds_origin],
+        "img-src": ["'self'", "data:", "blob:", ds_origin],
+    }
 
 
 @csrf_exempt
@@ -144,7 +139,7 @@ def download(request: HttpRequest, attachment_id: int) -> HttpResponse:
     version = version_get(attachment, claims.get("v"))
     if version is None:
         return _json_error("no such version", 404)
-    return version_response(request, attachment=attachment, version=version, as_attachment=False)
+    return version_response(request, attachment=attachment, version=version)
 
 
 # The DS's JWT signs the link itself, so a missing or foreign one is refused like a bad link.
@@ -178,7 +173,9 @@ def _ds_token_matches(request: HttpRequest, cfg: config.DocServerConfig) -> bool
         claims = jwt_codec.decode(token, cfg.jwt_secret)
     except jwt_codec.InvalidToken:
         return False
-    payload = claims.get("payload") if isinstance(claims.get("payload"), dict) else claims
+    # Only the DS's own shape, {"payload": {...}}: the tokens we hand the browser (setHistoryData's is a JWT over
+    # {"url": ...}) must not double as the DS's, or a viewer could download what the editor only shows them.
+    payload = claims.get("payload")
     signed_url = payload.get("url") if isinstance(payload, dict) else None
     if not isinstance(signed_url, str):
         return False
@@ -239,9 +236,8 @@ def check_file(request: HttpRequest) -> HttpResponse:
         checks.check_file_bytes(),
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
-    response["Content-Disposition"] = 'attachment; filename="check.docx"'
     response["Cache-Control"] = "no-store"
-    return response
+    return never_rendered(response, filename="check.docx")
 
 
 @csrf_exempt
@@ -267,7 +263,5 @@ def changes(request: HttpRequest, version_id: int) -> HttpResponse:
     if info is None or not info.changes_file:
         return _json_error("this version has no changes file", 404)
     response = FileResponse(default_storage.open(info.changes_file.name, "rb"), content_type="application/zip")
-    response["Content-Disposition"] = 'attachment; filename="changes.zip"'
     response["Cache-Control"] = "private, no-cache"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return never_rendered(response, filename="changes.zip")

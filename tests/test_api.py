@@ -67,7 +67,7 @@ CALLS = {
     "attachment-delete": Call("attachment-delete", lambda c, p, a: c.delete(f"/api/attachments/{a.pk}/")),
     "versions-list": Call("versions-list", lambda c, p, a: c.get(f"/api/attachments/{a.pk}/versions/")),
     "versions-create": Call(
-        "versions-create", lambda c, p, a: c.post(f"/api/attachments/{a.pk}/versions/", {"file": upload()})
+        "versions-create", lambda c, p, a: c.post(f"/api/attachments/{a.pk}/versions/", {"file": upload("v2.docx")})
     ),
     "download": Call("download", lambda c, p, a: c.get(f"/api/attachments/{a.pk}/download/?version=1")),
     "download-head": Call("download-head", lambda c, p, a: c.head(f"/api/attachments/{a.pk}/download/")),
@@ -358,17 +358,17 @@ def test_it_refuses_an_upload_without_a_file(personas: Personas) -> None:
 
 def test_it_renames_an_attachment_with_a_clean_title(personas: Personas, attachment: Attachment) -> None:
     response = personas.client_for("editor").patch(
-        f"/api/attachments/{attachment.pk}/", {"title": "../x/Budget\u202e.xlsx"}, content_type="application/json"
+        f"/api/attachments/{attachment.pk}/", {"title": "../x/Budget\u202e.docx"}, content_type="application/json"
     )
 
     assert response.status_code == 200
     assert (response.json()["title"], response.json()["file_type"], response.json()["modified_by"]) == (
-        "Budget.xlsx",
-        "xlsx",
+        "Budget.docx",
+        "docx",
         "eddie",
     )
     attachment.refresh_from_db()
-    assert attachment.title == "Budget.xlsx"
+    assert attachment.title == "Budget.docx"
 
 
 def test_it_deletes_an_attachment_and_its_files(
@@ -458,10 +458,10 @@ def test_it_refuses_a_version_over_the_upload_limit(personas: Personas, attachme
     settings.ATTACHMENTS_MAX_UPLOAD_SIZE = 10
 
     response = personas.client_for("editor").post(
-        f"/api/attachments/{attachment.pk}/versions/", {"file": upload("big.txt", b"x" * 11)}
+        f"/api/attachments/{attachment.pk}/versions/", {"file": upload("big.docx", b"x" * 11)}
     )
     at_limit = personas.client_for("editor").post(
-        f"/api/attachments/{attachment.pk}/versions/", {"file": upload("ok.txt", b"x" * 10)}
+        f"/api/attachments/{attachment.pk}/versions/", {"file": upload("ok.docx", b"x" * 10)}
     )
 
     assert response.status_code == 413
@@ -481,7 +481,7 @@ def test_it_answers_413_when_the_service_finds_the_file_too_large(
         "/api/attachments/", {"space": personas.space.pk, "file": upload("big.txt", b"x" * 11)}
     )
     version = personas.client_for("editor").post(
-        f"/api/attachments/{attachment.pk}/versions/", {"file": upload("big.txt", b"x" * 11)}
+        f"/api/attachments/{attachment.pk}/versions/", {"file": upload("big.docx", b"x" * 11)}
     )
 
     assert (new.status_code, version.status_code) == (413, 413)

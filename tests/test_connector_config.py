@@ -12,22 +12,26 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.urls import reverse
 
 from connector import config
 from connector.models import ConnectorSettings
+from tests.support.onlyoffice_env import clear_onlyoffice_environment
 
 SECRET = "s3cr3t-value-that-must-never-be-printed-anywhere-zz"
-ENV_NAMES = [*config.ENV_VARIABLES.values(), "ONLYOFFICE_JWT_SECRET_FILE"]
 
 
 @pytest.fixture(autouse=True)
-def _clean_slate(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No ONLYOFFICE_* variable from the machine, and no settings row cached by an earlier test."""
-    for name in ENV_NAMES:
-        monkeypatch.delenv(name, raising=False)
+def _clean_slate(monkeypatch: pytest.MonkeyPatch, settings) -> Iterator[None]:
+    """No ONLYOFFICE_* variable from the machine, and no settings row cached by an earlier test.
+
+    The variables are parsed when the settings load (tests/test_settings_env.py); here a test sets the parsed
+    values, the ``ONLYOFFICE_*`` settings, as config/settings.py would have made them.
+    """
+    clear_onlyoffice_environment(monkeypatch, settings)
     cache.delete(config.CACHE_KEY)
     yield
     cache.delete(config.CACHE_KEY)
@@ -46,16 +50,15 @@ def run_command(*args: str) -> str:
     ("stored", "variable", "expected", "source"),
     [
         ("https://db.example.com", "https://env.example.com", "https://db.example.com", "database"),
-        ("", "https://env.example.com/", "https://env.example.com", "environment"),
-        ("", None, "", "default"),
-        ("https://db.example.com", None, "https://db.example.com", "database"),
+        ("", "https://env.example.com", "https://env.example.com", "environment"),
+        ("", "", "", "default"),
+        ("https://db.example.com", "", "https://db.example.com", "database"),
     ],
 )
 def test_it_prefers_the_database_then_the_environment_then_the_default(
-    db: None, monkeypatch: pytest.MonkeyPatch, stored: str, variable: str | None, expected: str, source: str
+    db: None, settings, stored: str, variable: str, expected: str, source: str
 ) -> None:
-    if variable is not None:
-        monkeypatch.setenv("ONLYOFFICE_URL", variable)
+    settings.ONLYOFFICE_URL = variable
     config.update(public_url=stored)
 
     assert config.current().public_url == expected
@@ -66,19 +69,17 @@ def test_it_prefers_the_database_then_the_environment_then_the_default(
 @pytest.mark.parametrize(
     ("stored", "variable", "expected", "source"),
     [
-        (False, "true", False, "database"),
-        (True, "false", True, "database"),
-        (None, "false", False, "environment"),
-        (None, "0", False, "environment"),
-        (None, "yes", True, "environment"),
+        (False, True, False, "database"),
+        (True, False, True, "database"),
+        (None, False, False, "environment"),
+        (None, True, True, "environment"),
         (None, None, True, "default"),
     ],
 )
 def test_it_resolves_tls_verification_field_by_field(
-    db: None, monkeypatch: pytest.MonkeyPatch, stored: bool | None, variable: str | None, expected: bool, source: str
+    db: None, settings, stored: bool | None, variable: bool | None, expected: bool, source: str
 ) -> None:
-    if variable is not None:
-        monkeypatch.setenv("ONLYOFFICE_VERIFY_TLS", variable)
+    settings.ONLYOFFICE_VERIFY_TLS = variable
     config.update(verify_tls=stored)
 
     assert config.current().verify_tls is expected
@@ -97,32 +98,30 @@ def test_it_uses_built_in_defaults_with_nothing_set(db: None) -> None:
     assert (cfg.download_token_ttl, cfg.callback_token_ttl, cfg.max_edit_size) == (3600, 604800, 100 * 1024 * 1024)
 
 
-def test_it_defaults_the_internal_url_to_the_public_one(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_it_defaults_the_internal_url_to_the_public_one(db: None, settings) -> None:
     config.update(public_url="https://docs.example.com/")
     assert config.current().internal_url == "https://docs.example.com"
 
-    monkeypatch.setenv("ONLYOFFICE_INTERNAL_URL", "http://onlyoffice:80")
+    settings.ONLYOFFICE_INTERNAL_URL = "http://onlyoffice:80"
     assert config.current().internal_url == "http://onlyoffice:80"
     assert config.current().internal_origin() == "http://onlyoffice"
     assert config.current().public_origin() == "https://docs.example.com"
 
 
-def test_it_reads_the_secret_from_a_file(db: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    secret_file = tmp_path / "jwt_secret"
-    secret_file.write_text(SECRET + "\n", encoding="utf-8")
-    monkeypatch.setenv("ONLYOFFICE_JWT_SECRET_FILE", str(secret_file))
+def test_it_takes_the_secret_from_the_environment(db: None, settings) -> None:
+    settings.ONLYOFFICE_JWT_SECRET = SECRET
 
     assert config.current().jwt_secret == SECRET
     assert config.current().jwt_enabled is True
     assert config.sources()["jwt_secret"] == "environment"
 
 
-def test_it_fills_every_field_from_the_environment(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ONLYOFFICE_URL", "https://docs.example.com")
-    monkeypatch.setenv("ONLYOFFICE_INTERNAL_URL", "http://onlyoffice")
-    monkeypatch.setenv("ONLYOFFICE_CONNECTOR_URL", "http://app:8000/")
-    monkeypatch.setenv("ONLYOFFICE_JWT_SECRET", SECRET)
-    monkeypatch.setenv("ONLYOFFICE_JWT_HEADER", "AuthorizationJwt")
+def test_it_fills_every_field_from_the_environment(db: None, settings) -> None:
+    settings.ONLYOFFICE_URL = "https://docs.example.com"
+    settings.ONLYOFFICE_INTERNAL_URL = "http://onlyoffice"
+    settings.ONLYOFFICE_CONNECTOR_URL = "http://app:8000"
+    settings.ONLYOFFICE_JWT_SECRET = SECRET
+    settings.ONLYOFFICE_JWT_HEADER = "AuthorizationJwt"
 
     cfg = config.current()
 
@@ -135,21 +134,34 @@ def test_it_fills_every_field_from_the_environment(db: None, monkeypatch: pytest
     assert set(config.sources().values()) == {"environment", "default"}
 
 
-@pytest.mark.parametrize("value", ["flase", "2", "enabled", " "])
-def test_it_refuses_a_verify_tls_variable_that_is_not_a_boolean(
-    db: None, monkeypatch: pytest.MonkeyPatch, value: str
+def test_it_reads_the_parsed_settings_not_the_process_environment(
+    db: None, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("ONLYOFFICE_VERIFY_TLS", value)
+    # A bad variable is refused when the settings load (tests/test_settings_env.py); one set later, behind the
+    # settings' back, is never read, so it can neither change the settings nor break a page.
+    settings.ONLYOFFICE_URL = "https://docs.example.com"
+    monkeypatch.setenv("ONLYOFFICE_URL", "not a url")
+    monkeypatch.setenv("ONLYOFFICE_VERIFY_TLS", "flase")
 
-    with pytest.raises(ImproperlyConfigured, match="ONLYOFFICE_VERIFY_TLS"):
-        config.current()
+    cfg = config.current()
+
+    assert (cfg.public_url, cfg.verify_tls) == ("https://docs.example.com", True)
+    assert config.sources()["public_url"] == "environment"
 
 
-def test_it_refuses_an_environment_url_without_a_scheme(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ONLYOFFICE_URL", "docs.example.com")
+def test_it_serves_the_space_page_from_the_parsed_settings(
+    personas, make_attachment, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attachment = make_attachment(personas.space, "Plan.docx", user=personas.owner)
+    settings.ONLYOFFICE_URL = "https://docs.example.com"
+    monkeypatch.setenv("ONLYOFFICE_URL", "not a url")
+    client = personas.client_for("owner")
+    client.raise_request_exception = False
 
-    with pytest.raises(ImproperlyConfigured, match=r"ONLYOFFICE_URL: .*http"):
-        config.current()
+    response = client.get(reverse("space_detail", args=[personas.space.pk]))
+
+    assert response.status_code == 200
+    assert reverse("onlyoffice-editor", args=[attachment.pk]) in response.content.decode()
 
 
 def test_it_never_shows_the_secret_in_its_repr() -> None:
@@ -356,8 +368,8 @@ def test_it_sets_values_from_the_command_and_masks_the_secret(db: None) -> None:
     assert "AuthorizationJwt  [database]" in output
 
 
-def test_it_says_where_each_value_comes_from(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ONLYOFFICE_JWT_SECRET", SECRET)
+def test_it_says_where_each_value_comes_from(db: None, settings) -> None:
+    settings.ONLYOFFICE_JWT_SECRET = SECRET
     config.update(public_url="https://docs.example.com")
 
     output = run_command()
@@ -395,10 +407,8 @@ def test_it_refuses_an_invalid_url_from_the_command_and_changes_nothing(db: None
     assert (stored.public_url, stored.jwt_secret) == ("https://docs.example.com", SECRET)
 
 
-def test_it_clears_a_value_from_the_command_so_the_environment_applies(
-    db: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("ONLYOFFICE_URL", "https://env.example.com")
+def test_it_clears_a_value_from_the_command_so_the_environment_applies(db: None, settings) -> None:
+    settings.ONLYOFFICE_URL = "https://env.example.com"
     config.update(public_url="https://db.example.com")
 
     output = run_command("--url", "")

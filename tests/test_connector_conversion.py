@@ -153,6 +153,7 @@ def test_it_lets_a_viewer_download_a_file_as_pdf(connected, personas, make_attac
     assert download["Content-Type"] == "application/pdf"
     assert download["Content-Length"] == str(len(body))
     assert download["Content-Disposition"] == 'attachment; filename="Quarterly Report.pdf"'
+    assert (download["X-Content-Type-Options"], download["Content-Security-Policy"]) == ("nosniff", "sandbox")
     # Nothing was added to the space; the file lives under the job's own name.
     assert Attachment.objects.filter(space=personas.space).count() == 1
     job.refresh_from_db()

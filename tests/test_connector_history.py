@@ -22,7 +22,7 @@ from django.core import signing
 from django.urls import reverse
 
 from attachments import services
-from attachments.models import VersionSource
+from attachments.models import Attachment, VersionSource
 from connector import config, history, keys, links
 from tests.test_browser_editor import editor_frame, open_editor, send_event
 
@@ -244,7 +244,9 @@ def test_it_keeps_the_file_type_of_a_version_stored_before_a_change_of_format(
     personas, make_attachment, onlyoffice
 ) -> None:
     attachment = make_attachment(personas.space, "Notes.odt", content=b"odt bytes")
-    services.attachment_rename(attachment=attachment, title="Notes.docx", renamed_by=personas.owner)
+    # A rename that changed the type, as was possible before renames had to keep the extension (issue 17).
+    Attachment.objects.filter(pk=attachment.pk).update(title="Notes.docx")
+    attachment.refresh_from_db()
     upload(attachment, b"docx bytes")
     data = get_history_data(personas.client_for("editor"), attachment, 2).json()
     assert data["fileType"] == "docx"

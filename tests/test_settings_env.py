@@ -3,14 +3,18 @@ variable, secrets can come from files, and production refuses to start without a
 
 from __future__ import annotations
 
+import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 
-from config.env import env_bool, env_int, env_list, env_str
-from tests.support.production import run_with_production_settings
+from config import validators
+from config.env import env_bool, env_checked, env_int, env_list, env_str
+from connector import config
+from tests.support.production import run_in_production_environment, run_with_production_settings
 
 
 @pytest.mark.parametrize(
@@ -100,3 +104,130 @@ def test_it_refuses_to_start_with_a_misspelt_boolean(tmp_path: Path) -> None:
 
     assert result.returncode != 0
     assert "DJANGO_DEBUG='flase' is not a boolean" in result.stderr
+
+
+# --- ONLYOFFICE_* ---------------------------------------------------------------------------------------------
+
+# Each variable with a bad value, and a piece of the message that says what is wrong with it.
+BAD_ONLYOFFICE_VARIABLES = [
+    ("ONLYOFFICE_URL", "not a url", "must not contain spaces"),
+    ("ONLYOFFICE_INTERNAL_URL", "onlyoffice", "starts with http:// or https://"),
+    ("ONLYOFFICE_CONNECTOR_URL", "http://web:99999", "port"),
+    ("ONLYOFFICE_JWT_SECRET", "a-secret-pasted-with-its-newline\n", "spaces or line breaks"),
+    ("ONLYOFFICE_JWT_SECRET_FILE", "/nonexistent/jwt-secret", "cannot read"),
+    ("ONLYOFFICE_JWT_HEADER", "Authorization: Bearer", "no spaces or colons"),
+    ("ONLYOFFICE_VERIFY_TLS", "flase", "is not a boolean"),
+]
+PRODUCTION_KEY = "a-long-random-production-secret-key-for-this-test-only"
+
+
+def _manage_py(tmp_path: Path, *args: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    return run_in_production_environment(
+        [sys.executable, "manage.py", *args], tmp_path, DJANGO_SECRET_KEY=PRODUCTION_KEY, **variables
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        ("not a url", "public_url"),
+        ("docs.example.com", "public_url"),
+        ("https://user:hunter2@docs.example.com", "internal_url"),
+        ("http://onlyoffice/?a=1", "connector_url"),
+        ("Authorization Jwt", "jwt_header"),
+        (" s3cr3t-value", "jwt_secret"),
+    ],
+)
+def test_it_checks_an_onlyoffice_variable_by_the_settings_pages_own_rule(
+    monkeypatch: pytest.MonkeyPatch, value: str, field: str
+) -> None:
+    variable = config.ENV_VARIABLES[field]
+    rule = {"jwt_header": validators.header_name, "jwt_secret": validators.jwt_secret}.get(field, validators.http_url)
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError) as on_the_page:
+        config.validate(**{field: value})
+
+    with pytest.raises(ImproperlyConfigured) as at_start_up:
+        env_checked(variable, rule)
+
+    assert str(at_start_up.value) == f"{variable}: {' '.join(on_the_page.value.messages)}"
+    assert value.strip() not in str(at_start_up.value)  # a password in a URL, a secret: never repeated
+
+
+@pytest.mark.parametrize(("name", "value", "fragment"), BAD_ONLYOFFICE_VARIABLES)
+def test_it_stops_manage_py_check_with_one_line_naming_a_bad_onlyoffice_variable(
+    tmp_path: Path, name: str, value: str, fragment: str
+) -> None:
+    result = _manage_py(tmp_path, "check", **{name: value})
+
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Configuration error: {name}")
+    assert fragment in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_it_starts_with_good_onlyoffice_variables_and_cleans_them(tmp_path: Path) -> None:
+    secret_file = tmp_path / "jwt-secret"
+    secret_file.write_text("a-secret-from-a-file\n", encoding="utf-8")
+    variables = {
+        "ONLYOFFICE_URL": "https://docs.example.com/",
+        "ONLYOFFICE_INTERNAL_URL": "http://onlyoffice",
+        "ONLYOFFICE_CONNECTOR_URL": "http://web:8000/",
+        "ONLYOFFICE_JWT_SECRET_FILE": str(secret_file),
+        "ONLYOFFICE_JWT_HEADER": "AuthorizationJwt",
+        "ONLYOFFICE_VERIFY_TLS": "off",
+    }
+    show = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps({n: getattr(settings, n) for n in dir(settings) if n.startswith('ONLYOFFICE_')}))"
+    )
+
+    check = _manage_py(tmp_path, "check", **variables)
+    shown = run_with_production_settings(show, tmp_path, DJANGO_SECRET_KEY=PRODUCTION_KEY, **variables)
+    unset = run_with_production_settings(show, tmp_path, DJANGO_SECRET_KEY=PRODUCTION_KEY)
+
+    assert check.returncode == 0, check.stderr
+    assert json.loads(shown.stdout) == {
+        "ONLYOFFICE_URL": "https://docs.example.com",
+        "ONLYOFFICE_INTERNAL_URL": "http://onlyoffice",
+        "ONLYOFFICE_CONNECTOR_URL": "http://web:8000",
+        "ONLYOFFICE_JWT_SECRET": "a-secret-from-a-file",
+        "ONLYOFFICE_JWT_HEADER": "AuthorizationJwt",
+        "ONLYOFFICE_VERIFY_TLS": False,
+    }, shown.stderr
+    assert json.loads(unset.stdout) == {
+        "ONLYOFFICE_URL": "",
+        "ONLYOFFICE_INTERNAL_URL": "",
+        "ONLYOFFICE_CONNECTOR_URL": "",
+        "ONLYOFFICE_JWT_SECRET": "",
+        "ONLYOFFICE_JWT_HEADER": "",
+        "ONLYOFFICE_VERIFY_TLS": None,
+    }, unset.stderr
+
+
+def test_it_stops_gunicorn_at_a_bad_onlyoffice_variable(tmp_path: Path) -> None:
+    # Without the check at start-up gunicorn would serve (and answer 500): the timeout would end the test.
+    result = run_in_production_environment(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", "127.0.0.1:0", "--workers", "1"],
+        tmp_path,
+        DJANGO_SECRET_KEY=PRODUCTION_KEY,
+        ONLYOFFICE_URL="not a url",
+    )
+
+    assert result.returncode != 0
+    assert "ONLYOFFICE_URL: The URL must not contain spaces" in result.stderr
+    assert "Worker failed to boot" in result.stderr
+
+
+def test_it_stops_the_celery_worker_at_a_bad_onlyoffice_variable(tmp_path: Path) -> None:
+    result = run_in_production_environment(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "INFO"],
+        tmp_path,
+        DJANGO_SECRET_KEY=PRODUCTION_KEY,
+        ONLYOFFICE_VERIFY_TLS="flase",
+    )
+
+    assert result.returncode != 0
+    assert "ONLYOFFICE_VERIFY_TLS='flase' is not a boolean" in result.stderr
+    assert "ready." not in result.stdout + result.stderr

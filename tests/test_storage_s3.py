@@ -249,3 +249,20 @@ def test_it_works_as_a_read_only_stream_for_storages_that_ask() -> None:
     with pytest.raises(ValueError, match="closed file"):
         stream.read(1)
     assert (stream.bytes_read, stream.digest.hexdigest()) == (5, hashlib.sha256(b"abcde").hexdigest())
+
+
+@pytest.mark.s3
+def test_it_finds_and_deletes_orphan_files_in_the_bucket(
+    personas: Personas, make_attachment, s3_storage: S3Bucket
+) -> None:
+    from datetime import timedelta
+
+    from connector.sweep import orphan_files, orphan_files_sweep
+
+    kept = make_attachment(personas.space, "kept.docx", content=b"referenced")
+    orphan = store_chunks([b"no row points at me"], name=f"spaces/{personas.space.pk}/0123456789abcdef.docx")
+
+    assert orphan_files(min_age=timedelta(0)) == [orphan.name]
+    assert orphan_files_sweep(min_age=timedelta(0)) == [orphan.name]
+    assert orphan_files(min_age=timedelta(0)) == []
+    assert kept.versions.get().file.open("rb").read() == b"referenced"

@@ -56,6 +56,17 @@
     return fallback;
   }
 
+  // The server's sentence when it stored the file under another name ("Report (2).docx"), else "Uploaded".
+  function doneFrom(xhr, fallback) {
+    try {
+      var body = JSON.parse(xhr.responseText);
+      if (body && body.message) return body.message;
+    } catch (ignored) {
+      // An answer that is not JSON still means the file was stored.
+    }
+    return fallback;
+  }
+
   function send(form, file, row) {
     return new Promise(function (resolve) {
       var data = new FormData();
@@ -72,7 +83,7 @@
       });
       xhr.addEventListener("load", function () {
         var ok = xhr.status === 201;
-        finish(row, ok, ok ? form.dataset.done : errorFrom(xhr, form.dataset.failed));
+        finish(row, ok, ok ? doneFrom(xhr, form.dataset.done) : errorFrom(xhr, form.dataset.failed));
         resolve(ok);
       });
       xhr.addEventListener("error", function () {

@@ -21,6 +21,7 @@ from django.urls import reverse
 from connector import config
 from tests.conftest import PASSWORD, Personas
 from tests.support.browser import TIMEOUT_MS
+from tests.support.onlyoffice_env import clear_onlyoffice_environment
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 # The live list (static/js/live.js) polls every 5 s: a change must show within two polls and some slack.
@@ -89,10 +90,9 @@ class User:
 
 
 @pytest.fixture(autouse=True)
-def _no_onlyoffice_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_onlyoffice_environment(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
     """The scenarios set the connector up themselves; none of the machine's ONLYOFFICE_* variables apply."""
-    for name in [*config.ENV_VARIABLES.values(), "ONLYOFFICE_JWT_SECRET_FILE"]:
-        monkeypatch.delenv(name, raising=False)
+    clear_onlyoffice_environment(monkeypatch, settings)
 
 
 @pytest.fixture

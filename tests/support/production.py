@@ -12,9 +12,16 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 def run_with_production_settings(code: str, data_dir: Path, **variables: str) -> subprocess.CompletedProcess[str]:
     """``python -c code`` with config.settings and nothing in the environment but PATH, DATA_DIR and ``variables``."""
+    return run_in_production_environment([sys.executable, "-c", code], data_dir, **variables)
+
+
+def run_in_production_environment(
+    args: list[str], data_dir: Path, **variables: str
+) -> subprocess.CompletedProcess[str]:
+    """A command (manage.py, gunicorn, a celery worker) started as ``run_with_production_settings`` starts Python."""
     env = {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "config.settings", "DATA_DIR": str(data_dir)}
     return subprocess.run(
-        [sys.executable, "-c", code],
+        args,
         cwd=BASE_DIR,
         env={**env, **variables},
         capture_output=True,

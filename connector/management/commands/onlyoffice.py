@@ -1,9 +1,10 @@
 """``manage.py onlyoffice <subcommand>``: administer the ONLYOFFICE connector from a shell.
 
-``onlyoffice settings [--url U] [--internal-url U] [--connector-url U] [--secret S] [--header H]
-[--verify-tls | --no-verify-tls]`` stores the given values (an empty value clears a field, so it falls back
-to its ONLYOFFICE_* variable) and prints the effective settings and where each one comes from.
+``onlyoffice settings [--url U] [--internal-url U] [--connector-url U] [--secret S | --clear-secret]
+[--header H] [--verify-tls | --no-verify-tls]`` stores the given values (an empty value clears a field, so it
+falls back to its ONLYOFFICE_* variable) and prints the effective settings and where each one comes from.
 ``--secret -`` reads the secret from standard input, which keeps it out of the shell history and ``ps``.
+The secret is the exception: an empty one is refused, since it would turn JWT off; ``--clear-secret`` says so.
 
 ``onlyoffice check [--app-url URL]`` runs the connection check (connector/checks.py), prints each step as
 PASS, FAIL or SKIP, and exits non-zero when any step fails; a JWT secret short enough to guess is warned about
@@ -53,7 +54,13 @@ class Command(BaseCommand):
         settings.add_argument("--url", help="Document Server URL as browsers reach it (public).")
         settings.add_argument("--internal-url", help="Document Server URL as this server reaches it.")
         settings.add_argument("--connector-url", help="This application's URL as the Document Server reaches it.")
-        settings.add_argument("--secret", help="The Document Server's JWT secret; '-' reads it from stdin.")
+        secret = settings.add_mutually_exclusive_group()
+        secret.add_argument("--secret", help="The Document Server's JWT secret; '-' reads it from stdin.")
+        secret.add_argument(
+            "--clear-secret",
+            action="store_true",
+            help="Clear the stored JWT secret: ONLYOFFICE_JWT_SECRET then applies, or JWT is off.",
+        )
         settings.add_argument("--header", help="The JWT header name (default Authorization).")
         settings.add_argument(
             "--verify-tls",
@@ -108,8 +115,10 @@ class Command(BaseCommand):
 
     def _settings(self, options: dict[str, Any]) -> None:
         changes = {field: options[option] for option, field in SETTINGS_OPTIONS.items() if options[option] is not None}
-        if changes.get("jwt_secret") == "-":
-            changes["jwt_secret"] = sys.stdin.readline().rstrip("\r\n")
+        if "jwt_secret" in changes:
+            changes["jwt_secret"] = _given_secret(changes["jwt_secret"])
+        if options["clear_secret"]:
+            changes["jwt_secret"] = ""
         if changes:
             try:
                 config.update(**changes)
@@ -163,6 +172,20 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.WARNING(_("No JWT secret: anyone who can reach the Document Server can use it."))
             )
+
+
+def _given_secret(value: str) -> str:
+    """The secret ``--secret`` gave ('-': the first line of standard input); refused when empty."""
+    if value == "-":
+        value = sys.stdin.readline().rstrip("\r\n")
+    if not value.strip():
+        # A typo or an empty pipe must not turn JWT off, and so open the callback to anyone: that takes a flag.
+        raise CommandError(
+            _("Nothing was changed.")
+            + "\n--secret: "
+            + _("The secret is empty. To turn JWT off, use --clear-secret instead.")
+        )
+    return value
 
 
 def _status_label(result: checks.CheckResult, style: Any) -> str:
