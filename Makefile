@@ -19,7 +19,9 @@ venv: $(STAMP)
 
 # Development server and a real Celery worker together (scripts/devserver.py); one Ctrl-C stops both.
 # Embedded defaults: SQLite, local files and a broker kept in files, all under DATA_DIR (default var/).
+# The marker in DATA_DIR lets `./manage.py <command>` run in development mode later too (config/devmode.py).
 run: venv
+	$(PY) -m config.devmode
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=true HOST=$(HOST) PORT=$(PORT) $(PY) manage.py demo
 	DJANGO_DEBUG=true HOST=$(HOST) PORT=$(PORT) $(PY) scripts/devserver.py
@@ -35,16 +37,22 @@ format: venv
 migrations-check: venv
 	DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py makemigrations --check --dry-run
 
-# Translations (README, "Translations"): extract the strings of the Python code and the Jinja2 pages (babel.cfg;
-# Django's makemessages cannot read Jinja2), merge them into locale/de/LC_MESSAGES/django.po, then compile the
-# .mo Django reads. The .mo is committed, so `make run`, `make test` and the image need no gettext step.
+# Translations (README, "Translations"): extract the strings of the Python code and the Jinja2 pages once (babel.cfg;
+# Django's makemessages cannot read Jinja2), merge them into locale/<lang>/LC_MESSAGES/django.po for every language
+# but English (LANGUAGES in config/settings.py; tests/test_i18n.py checks the two lists agree), then compile the .mo
+# files Django reads. The .mo files are committed, so `make run`, `make test` and the image need no gettext step.
 MESSAGE_KEYWORDS := gettext_lazy ngettext_lazy:1,2 pgettext_lazy:1c,2 npgettext_lazy:1c,2,3 gettext_noop
+MESSAGE_LANGUAGES := de fr es
 messages: venv
 	$(VENV)/bin/pybabel -q extract -F babel.cfg -k "$(MESSAGE_KEYWORDS)" --add-location=file --sort-by-file \
 		--project=attachments --no-wrap -o locale/django.pot .
-	$(VENV)/bin/pybabel -q update -i locale/django.pot -d locale -D django -l de --init-missing \
-		--ignore-pot-creation-date --ignore-obsolete --no-wrap
-	$(VENV)/bin/pybabel compile -d locale -D django -l de --statistics
+	set -e; for lang in $(MESSAGE_LANGUAGES); do \
+		$(VENV)/bin/pybabel -q update -i locale/django.pot -d locale -D django -l $$lang --init-missing \
+			--ignore-pot-creation-date --ignore-obsolete --no-wrap; \
+	done
+	set -e; for lang in $(MESSAGE_LANGUAGES); do \
+		$(VENV)/bin/pybabel compile -d locale -D django -l $$lang --statistics; \
+	done
 
 test: lint migrations-check
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -44,6 +44,16 @@ class Status:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A short note at the top of a space's pages for the people who can act on it (for example, why no editor
+    is offered), with a link to where it is fixed when they may go there."""
+
+    text: str
+    link_label: str = ""
+    link_url: str = ""
+
+
 @dataclass
 class RowExtras:
     actions: list[Action] = field(default_factory=list)
@@ -57,12 +67,27 @@ class RowExtras:
     def menu(self) -> list[Action]:
         return [action for action in self.actions if action.in_menu]
 
+    @property
+    def menu_sections(self) -> list[list[Action]]:
+        return menu_sections(self.menu)
+
+
+def menu_sections(entries: Iterable[Action]) -> list[list[Action]]:
+    """A menu's entries as every menu shows them: in the order given, but destructive ones (``danger``) last, in a
+    section of their own that the page sets apart, so that no provider's order puts them where a slip reaches them.
+    Empty sections are left out."""
+    entries = list(entries)
+    sections = [[entry for entry in entries if not entry.danger], [entry for entry in entries if entry.danger]]
+    return [section for section in sections if section]
+
 
 RowProvider = Callable[[HttpRequest, Sequence[Attachment], Role], Mapping[int, RowExtras]]
 SpaceActionProvider = Callable[[HttpRequest, Space, Role], Iterable[Action]]
+SpaceNoticeProvider = Callable[[HttpRequest, Space, Role], Iterable[Notice]]
 
 _row_providers: list[RowProvider] = []
 _space_providers: list[SpaceActionProvider] = []
+_notice_providers: list[SpaceNoticeProvider] = []
 
 
 def register_rows(provider: RowProvider) -> RowProvider:
@@ -80,6 +105,13 @@ def register_space_action(provider: SpaceActionProvider) -> SpaceActionProvider:
     """Add actions to the space page's toolbar (for example "New document")."""
     if provider not in _space_providers:
         _space_providers.append(provider)
+    return provider
+
+
+def register_space_notice(provider: SpaceNoticeProvider) -> SpaceNoticeProvider:
+    """Add notes to a space's page and its files' pages (usable as a decorator)."""
+    if provider not in _notice_providers:
+        _notice_providers.append(provider)
     return provider
 
 
@@ -112,3 +144,7 @@ def id_url(viewname: str) -> Callable[[int], str]:
 
 def space_actions(request: HttpRequest, space: Space, role: Role) -> list[Action]:
     return [action for provider in _space_providers for action in provider(request, space, role)]
+
+
+def space_notices(request: HttpRequest, space: Space, role: Role) -> list[Notice]:
+    return [notice for provider in _notice_providers for notice in provider(request, space, role)]

@@ -26,8 +26,9 @@ class VersionInline(admin.TabularInline):
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
-    list_display = ["title", "space", "current_version", "size", "updated_at"]
-    list_filter = ["space"]
+    list_display = ["title", "space", "current_version", "size", "updated_at", "deleted_at"]
+    # "Has date": the files in their space's trash (attachments.trash).
+    list_filter = ["space", "deleted_at"]
     search_fields = ["title"]
     readonly_fields = ["current_version", "size"]
     inlines = [VersionInline]

@@ -1,8 +1,9 @@
 """The REST API of the attachment store (DRF): spaces and members, attachments and their versions.
 
 Permissions follow attachments.permissions, the same matrix as the pages: anonymous → 401, not a
-member → 404 (a space's existence is never revealed), viewer → read, editor → upload and rename,
-space admin or staff → members and delete. Views only look up, check and call a service.
+member → 404 (a space's existence is never revealed), viewer → read, editor → upload, rename and move to the
+trash, space admin or staff → members, the whole trash (attachments.trash_api), renaming and deleting the space.
+Views only look up, check and call a service.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from attachments import selectors, services
+from attachments import selectors, services, trash
 from attachments.downloads import version_response
-from attachments.errors import AttachmentRuleError
+from attachments.errors import AttachmentRuleError, BeingEdited, SpaceBeingEdited, SpaceNameMismatch
 from attachments.models import Attachment, Membership, Role, Space, Version
 from attachments.permissions import (
     DOWNLOAD_REFUSED,
@@ -96,10 +97,11 @@ def space_for(user: AnyUser, space_id: int, allowed: RoleCheck) -> Space:
 
 
 def attachments_shown() -> QuerySet[Attachment]:
-    """Attachments with what their serializer shows, in one query; half-created ones (no version) are hidden."""
+    """Attachments with what their serializer shows, in one query; half-created ones (no version) and those in their
+    space's trash (attachments.trash_api lists these) are hidden."""
     current_sha256 = Version.objects.filter(attachment=OuterRef("pk"), number=OuterRef("current_version"))
     return (
-        Attachment.objects.filter(current_version__gte=1)
+        Attachment.objects.filter(current_version__gte=1, deleted_at__isnull=True)
         .select_related("space", "created_by", "updated_by")
         .annotate(current_sha256=Subquery(current_sha256.values("sha256")[:1]))
     )
@@ -152,6 +154,61 @@ class SpaceListView(ApiView):
         return Response(SpaceSerializer(shown).data, status=status.HTTP_201_CREATED)
 
 
+_CONFIRM_PARAMETER = OpenApiParameter(
+    "confirm",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    required=True,
+    description="The space's name, exactly as it is stored: deleting a space is final, and this guards against "
+    "deleting another space than meant.",
+)
+
+
+class SpaceDetailView(ApiView):
+    serializer_class = SpaceSerializer
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(responses=SpaceSerializer, summary="A space")
+    def get(self, request: Request, pk: int) -> Response:
+        space = space_for(request.user, pk, can_view)
+        return Response(SpaceSerializer(spaces_with_role(request.user).get(pk=space.pk)).data)
+
+    @extend_schema(request=SpaceSerializer, responses=SpaceSerializer, summary="Rename a space (space admins)")
+    def patch(self, request: Request, pk: int) -> Response:
+        space = space_for(request.user, pk, can_admin)
+        serializer = SpaceSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.space_rename(
+            space=space,
+            name=serializer.validated_data.get("name", space.name),
+            description=serializer.validated_data.get("description"),
+        )
+        return Response(SpaceSerializer(spaces_with_role(request.user).get(pk=space.pk)).data)
+
+    @extend_schema(
+        parameters=[_CONFIRM_PARAMETER],
+        responses={
+            204: None,
+            400: OpenApiResponse(description="``confirm`` is missing or is not the space's name; nothing was deleted."),
+            409: OpenApiResponse(
+                description="Files of the space are being edited (listed in ``being_edited``); nothing was deleted."
+            ),
+        },
+        summary="Delete a space for good (space admins)",
+        description="Deletes the space, its memberships and every file with every version, those in its trash "
+        "too, and frees their storage. Nothing goes to the trash; it cannot be undone.",
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        space = space_for(request.user, pk, can_admin)
+        try:
+            services.space_delete(space=space, confirmation=request.query_params.get("confirm", ""))
+        except SpaceNameMismatch as exc:
+            raise ValidationError({"confirm": [exc.message]}) from exc
+        except SpaceBeingEdited as exc:
+            return Response({"detail": exc.message, "being_edited": exc.titles}, status=status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class SpaceMembersView(ApiView):
     serializer_class = MemberSerializer
 
@@ -194,7 +251,7 @@ class AttachmentListView(ApiView):
     )
     def get(self, request: Request) -> Response:
         space = space_for(request.user, space_id_from(request.query_params.get("space")), can_view)
-        page = self.paginate_queryset(attachments_shown().filter(space=space))
+        page = self.paginate_queryset(selectors.in_name_order(attachments_shown().filter(space=space)))
         return self.get_paginated_response(AttachmentSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(
@@ -255,10 +312,23 @@ class AttachmentDetailView(ApiView):
             raise ValidationError({"title": [exc.message]}) from exc
         return Response(AttachmentSerializer(attachment, context={"request": request}).data)
 
-    @extend_schema(responses={204: None}, summary="Delete with all versions (space admins)")
+    @extend_schema(
+        responses={
+            204: None,
+            409: OpenApiResponse(description="Someone is editing the file (``detail`` names them); nothing changed."),
+        },
+        summary="Move to the space's trash (editors)",
+        description="The file leaves the space's list with all its versions and stays in the trash for "
+        "ATTACHMENTS_TRASH_DAYS days (30 by default), then it is deleted for good. Until then it is listed by "
+        "``GET /api/spaces/{id}/trash/`` and can be restored (``POST /api/attachments/{id}/restore/``) or, by "
+        "space admins, deleted for good at once (``POST /api/attachments/{id}/purge/``).",
+    )
     def delete(self, request: Request, pk: int) -> Response:
-        attachment = attachment_for(request.user, pk, can_admin)
-        services.attachment_delete(attachment=attachment)
+        attachment = attachment_for(request.user, pk, can_edit)
+        try:
+            trash.attachment_trash(attachment=attachment, deleted_by=request.user)
+        except BeingEdited as exc:
+            return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -21,3 +21,23 @@ class ExtensionChange(AttachmentRuleError):
 
 class FileTypeMismatch(AttachmentRuleError):
     """A new version's file is not of the attachment's type (its name has another extension)."""
+
+
+class SpaceNameMismatch(AttachmentRuleError):
+    """A space was to be deleted without its name typed exactly: the confirmation that guards a final delete."""
+
+
+class SpaceBeingEdited(AttachmentRuleError):
+    """A file of the space is open in an editor; deleting it would pull the file from under its editors."""
+
+    def __init__(self, message: str, titles: list[str]) -> None:
+        super().__init__(message)
+        self.titles = titles
+
+
+class BeingEdited(AttachmentRuleError):
+    """The file is open in an editor: it cannot go to the trash until the session ends (attachments.trash)."""
+
+
+class NotInTrash(AttachmentRuleError):
+    """The file is no longer in the trash: someone restored or purged it meanwhile."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from attachments.filenames import clean_title
 from attachments.models import Role
-from attachments.selectors import user_by_username
+from attachments.selectors import UNKNOWN_USER, user_by_username_or_email
 
 
 class SpaceForm(forms.Form):
@@ -39,17 +41,36 @@ class RenameForm(forms.Form):
 
 
 class MemberAddForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150)
+    # Named "username" still: the field takes an e-mail address too, and the form works without JavaScript.
+    username = forms.CharField(
+        label=_("Name, username or e-mail address"),
+        max_length=254,
+        help_text=_("Type two letters to see suggestions, or a username or e-mail address in full."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
         # Found like the API finds it; whether the account may join is the service's rule (membership_set).
-        self.cleaned_data["user"] = user_by_username(username)
+        self.cleaned_data["user"] = user_by_username_or_email(username)
         if self.cleaned_data["user"] is None:
-            raise forms.ValidationError(_("There is no user with this username."))
+            raise forms.ValidationError(UNKNOWN_USER)
         return username
 
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class SpaceDeleteForm(forms.Form):
+    # Compared with the name by the service (space_delete), which refuses a mismatch for the API as well.
+    confirm = forms.CharField(
+        label=_("Type the space's name to confirm"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, space_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].help_text = _("Type “%(name)s” exactly as it is written.") % {"name": space_name}

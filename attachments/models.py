@@ -61,22 +61,34 @@ class Attachment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+    # Set while the file is in its space's trash (attachments.trash): out of every list, its files still stored.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["title", "id"]
         indexes = [
-            # The space page: its filter, its order and its COUNT(*) read this index alone (attachments.selectors).
+            # The space page: its filter and its COUNT(*) read this index alone; its order, by lower(title), comes from
+            # the unique constraint's index below (attachments.selectors.in_name_order).
             models.Index(
                 fields=["space", "title", "id"],
-                condition=models.Q(current_version__gte=1),
+                condition=models.Q(current_version__gte=1, deleted_at__isnull=True),
                 name="attachment_space_listed",
-            )
+            ),
+            # The trash pages and the sweep read only the few trashed rows.
+            models.Index(
+                fields=["deleted_at"], condition=models.Q(deleted_at__isnull=False), name="attachment_trashed"
+            ),
         ]
         constraints = [
-            # One name per space, whatever its case (attachments.services gives a taken name a number).
+            # One name per space, whatever its case (attachments.services gives a taken name a number). A file in the
+            # trash holds no name: restoring it into a name taken meanwhile numbers it (attachments.trash).
             models.UniqueConstraint(
                 "space",
                 Lower("title"),
+                condition=models.Q(deleted_at__isnull=True),
                 name="attachment_unique_title_per_space",
                 violation_error_message=_("The space already has a file of this name."),
             ),

@@ -1,9 +1,9 @@
 """One permission matrix for pages and API alike.
 
 anonymous → login (401 on the API); not a member → 404, so a space's existence is never revealed;
-viewer → read; editor → upload and edit; space admin → members, rename of others' work, delete.
-Staff users act as admins of every space. Viewers download too, unless a download policy says otherwise
-(``can_download``).
+viewer → read; editor → upload and edit, move files to the trash and restore the ones they moved there; space
+admin → members, rename of others' work, the whole trash (restore, delete for good). Staff users act as admins
+of every space. Viewers download too, unless a download policy says otherwise (``can_download``).
 """
 
 from __future__ import annotations
@@ -47,6 +47,28 @@ def can_edit(role: Role | str | None) -> bool:
 
 def can_admin(role: Role | str | None) -> bool:
     return has_role(role, Role.ADMIN)
+
+
+# --- the trash (attachments.trash) ----------------------------------------------------------------------------------
+# Moving a file to the trash can be undone, so editors may; deleting for good cannot, so only admins may. Viewers
+# neither move files there nor see the trash.
+
+
+def can_see_trash(role: Role | str | None) -> bool:
+    return can_edit(role)
+
+
+def sees_whole_trash(role: Role | str | None) -> bool:
+    """Admins see (and restore) every trashed file; editors only the ones they moved there."""
+    return can_admin(role)
+
+
+def can_restore(role: Role | str | None, *, user: AbstractBaseUser | AnonymousUser, deleted_by_id: int | None) -> bool:
+    return sees_whole_trash(role) or (can_see_trash(role) and deleted_by_id is not None and deleted_by_id == user.pk)
+
+
+def can_purge(role: Role | str | None) -> bool:
+    return can_admin(role)
 
 
 # --- who may take a copy of a file ---------------------------------------------------------------------------

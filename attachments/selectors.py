@@ -3,22 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import CharField, QuerySet, Value
+from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Lower
+from django.db.models.functions import Concat, Lower
+from django.utils.translation import gettext_lazy
 
-from attachments import filenames
+from attachments import editing, filenames
 from attachments.filenames import clean_title
 from attachments.models import Attachment, Membership, Role, Space, Version
 
 
 def attachments_in_space(space: Space) -> QuerySet[Attachment]:
-    # An attachment whose first version is still being written (current_version 0) is not shown yet.
-    return Attachment.objects.filter(space=space, current_version__gte=1).select_related("updated_by")
+    # An attachment whose first version is still being written (current_version 0) is not shown yet, nor one in the
+    # space's trash (attachments.trash).
+    return in_name_order(
+        Attachment.objects.filter(space=space, current_version__gte=1, deleted_at__isnull=True).select_related(
+            "updated_by"
+        )
+    )
+
+
+def in_name_order(attachments: QuerySet[Attachment]) -> QuerySet[Attachment]:
+    """Files as people look for them, by name whatever its case: "empty.txt" before "Welcome.docx" (the model's
+    default order compares case-sensitively, capitals first).
+
+    lower(title) is what the unique constraint indexes per space, so the database reads a page in this order from
+    that index. Not "natural" (file2 before file10): no collation does that in both SQLite and PostgreSQL, and
+    sorting in Python would read every file of the space for one page.
+    """
+    return attachments.order_by(Lower("title"), "id")
 
 
 def versions_of(attachment: Attachment) -> QuerySet[Version]:
@@ -33,17 +51,94 @@ def version_get(attachment: Attachment, number: int | None) -> Version | None:
     return queryset.filter(number=number).first()
 
 
-def user_by_username(username: str) -> AbstractBaseUser | None:
-    """The account someone typed to add as a member: its exact username, else the one case-insensitive match.
+UNKNOWN_USER = gettext_lazy("There is no user with this username or e-mail address.")
 
-    Any account, active or not: whether it may join a space is services.membership_set's rule.
+
+def user_by_username_or_email(text: str) -> AbstractBaseUser | None:
+    """The account someone typed to add as a member (members page and API alike): its exact username, else the
+    one case-insensitive username match, else the one account with this e-mail address, case aside.
+
+    None when nothing matches or several accounts do: two accounts sharing an address are told apart by username
+    only. Any account, active or not: whether it may join a space is services.membership_set's rule.
     """
+    text = text.strip()
+    if not text:
+        return None
     users = get_user_model().objects.all()
-    exact = users.filter(username=username).first()
+    exact = users.filter(username=text).first()
     if exact is not None:
         return exact
-    matches = list(users.filter(username__iexact=username)[:2])
-    return matches[0] if len(matches) == 1 else None
+    for lookup in ("username__iexact", "email__iexact"):
+        matches = list(users.filter(**{lookup: text})[:2])
+        if matches:
+            return matches[0] if len(matches) == 1 else None
+    return None
+
+
+# The member search suggests after this many characters, and this many people at most.
+MEMBER_SEARCH_MIN_LENGTH = 2
+MEMBER_SEARCH_LIMIT = 8
+
+
+def member_candidates(space: Space, query: str) -> list[AbstractBaseUser]:
+    """Active accounts a space admin may add: not members yet, whose username or name contains ``query``, or
+    whose e-mail address is ``query`` as a whole (case aside); at most MEMBER_SEARCH_LIMIT, by username.
+
+    An e-mail address is matched whole, never by a fragment: anyone may create a space and so be its admin, and
+    fragments would let them spell out everybody's address letter by letter from which people come back.
+    Deactivated accounts are never suggested (they may not join: services.membership_set).
+    """
+    query = query.strip()
+    if len(query) < MEMBER_SEARCH_MIN_LENGTH:
+        return []
+    users = get_user_model().objects.filter(is_active=True).exclude(memberships__space=space)
+    full_name = Concat("first_name", Value(" "), "last_name", output_field=CharField())
+    matches = (
+        Q(username__icontains=query)
+        | Q(first_name__icontains=query)
+        | Q(last_name__icontains=query)
+        | Q(full_name__icontains=query)
+        | Q(email__iexact=query)
+    )
+    found = users.alias(full_name=full_name).filter(matches)
+    return list(found.only("id", "username", "first_name", "last_name").order_by("username")[:MEMBER_SEARCH_LIMIT])
+
+
+@dataclass(frozen=True)
+class SpaceContents:
+    """What goes with a space when it is deleted."""
+
+    files: int  # in the trash too
+    in_trash: int
+    versions: int
+    size: int  # bytes, every version's
+    members: int
+
+
+def space_contents(space: Space) -> SpaceContents:
+    """Every file of the space, half-written or in its trash too (a delete takes them all), in three queries."""
+    versions = Version.objects.filter(attachment__space=space).aggregate(count=Count("id"), size=Sum("size"))
+    # The base manager: every row, whatever a default manager might leave out.
+    files = Attachment._base_manager.filter(space=space).aggregate(
+        count=Count("id"), in_trash=Count("id", filter=Q(deleted_at__isnull=False))
+    )
+    return SpaceContents(
+        files=files["count"],
+        in_trash=files["in_trash"],
+        versions=versions["count"],
+        size=versions["size"] or 0,
+        members=Membership.objects.filter(space=space).count(),
+    )
+
+
+def files_being_edited(space: Space) -> list[tuple[str, list[str]]]:
+    """The space's files someone is editing now (attachments.editing), as (title, who), by title."""
+    files = Attachment._base_manager.filter(space=space)
+    edited = editing.editors_of(files)
+    if not edited:
+        return []
+    titles = dict(files.filter(pk__in=list(edited)).values_list("pk", "title"))
+    return sorted(((titles[pk], names) for pk, names in edited.items() if pk in titles), key=lambda t: t[0].lower())
 
 
 def attachment_with_role(
@@ -52,16 +147,21 @@ def attachment_with_role(
     *,
     annotations: Mapping[str, Any] | None = None,
     related: tuple[str, ...] = ("space", "updated_by"),
+    in_trash: bool = False,
 ) -> tuple[Attachment, Role] | None:
     """The attachment and the user's role in its space, or None when it must look non-existent to them.
 
     One query: the role is read by a subquery. ``annotations`` lets a caller read more in the same query
     (the connector's editor page reads its document key that way); ``related`` names the joined rows it needs.
+    A file in its space's trash is found only with ``in_trash`` (the trash's pages), and then only such a file:
+    no other page or endpoint opens a trashed file.
     """
     if not user.is_authenticated:
         return None
     # An attachment whose first version is still being written does not exist yet for anybody.
-    queryset = Attachment.objects.select_related(*related).filter(pk=attachment_id, current_version__gte=1)
+    queryset = Attachment.objects.select_related(*related).filter(
+        pk=attachment_id, current_version__gte=1, deleted_at__isnull=not in_trash
+    )
     if not user.is_staff:
         queryset = queryset.annotate(member_role=_member_role(user, f'"{Attachment._meta.db_table}"."space_id"'))
     attachment = _only(queryset.annotate(**(annotations or {})))
@@ -110,10 +210,13 @@ def free_title(space: Space | int, wanted: str, *, exclude_id: int | None = None
 
     Case-insensitive, as the unique constraint on (space, lower(title)) is (SQLite folds only ASCII letters
     there). ``exclude_id``: a file being renamed does not collide with its own name. The services use it
-    (attachments.services): a name read here can be taken by the time it is written.
+    (attachments.services): a name read here can be taken by the time it is written. Files in the trash hold no
+    name, as the constraint leaves them out.
     """
     title = clean_title(wanted)
-    names = Attachment.objects.filter(space=space, title__istartswith=filenames.numbering_prefix(title))
+    names = Attachment.objects.filter(
+        space=space, deleted_at__isnull=True, title__istartswith=filenames.numbering_prefix(title)
+    )
     if exclude_id is not None:
         names = names.exclude(pk=exclude_id)
     return filenames.free_title(title, {name.lower() for name in names.values_list("title", flat=True)})
@@ -121,7 +224,11 @@ def free_title(space: Space | int, wanted: str, *, exclude_id: int | None = None
 
 def title_taken(space: Space | int, title: str, *, exclude_id: int | None = None) -> bool:
     """Whether another file of the space has this name, compared exactly as the unique constraint does."""
-    names = Attachment.objects.filter(space=space).alias(key=Lower("title")).filter(key=Lower(Value(title)))
+    names = (
+        Attachment.objects.filter(space=space, deleted_at__isnull=True)
+        .alias(key=Lower("title"))
+        .filter(key=Lower(Value(title)))
+    )
     if exclude_id is not None:
         names = names.exclude(pk=exclude_id)
     return names.exists()

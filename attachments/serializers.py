@@ -6,13 +6,13 @@ from typing import Any
 
 from django.core.validators import ProhibitNullCharactersValidator
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from attachments.models import Attachment, Membership, Role, Space, Version
-from attachments.selectors import user_by_username
+from attachments.selectors import UNKNOWN_USER, user_by_username_or_email
+from attachments.trash import purge_due
 
 
 def _absolute(serializer: serializers.Serializer, path: str) -> str:
@@ -40,14 +40,17 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 class MemberSetSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
+    username = serializers.CharField(
+        max_length=254,
+        help_text="The username, or the e-mail address of exactly one account (case aside).",
+    )
     role = serializers.ChoiceField(choices=Role.choices)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # Found as the members page finds it; whether the account may join is the service's rule (membership_set).
-        user = user_by_username(attrs["username"])
+        user = user_by_username_or_email(attrs["username"])
         if user is None:
-            raise serializers.ValidationError({"username": [_("There is no user with this username.")]})
+            raise serializers.ValidationError({"username": [UNKNOWN_USER]})
         attrs["user"] = user
         return attrs
 
@@ -147,3 +150,44 @@ class VersionSerializer(serializers.ModelSerializer):
 class VersionUploadSerializer(serializers.Serializer):
     file = UploadField()
     comment = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class TrashItemSerializer(serializers.ModelSerializer):
+    """A file in its space's trash (attachments.trash): who deleted it, when, and when it is deleted for good."""
+
+    space = serializers.IntegerField(source="space_id", read_only=True)
+    file_type = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(source="current_version", read_only=True)
+    deleted_by = serializers.CharField(source="deleted_by.username", read_only=True, allow_null=True)
+    purge_at = serializers.SerializerMethodField()
+    restore_url = serializers.SerializerMethodField()
+    purge_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "space",
+            "title",
+            "file_type",
+            "version",
+            "size",
+            "deleted_at",
+            "deleted_by",
+            "purge_at",
+            "restore_url",
+            "purge_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_purge_at(self, attachment: Attachment) -> str:
+        return serializers.DateTimeField().to_representation(purge_due(attachment))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_restore_url(self, attachment: Attachment) -> str:
+        return _absolute(self, reverse("api-trash-restore", args=[attachment.pk]))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_purge_url(self, attachment: Attachment) -> str:
+        return _absolute(self, reverse("api-trash-purge", args=[attachment.pk]))

@@ -15,11 +15,13 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, router, transaction
+from django.db.models.deletion import Collector
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from attachments import filenames, selectors
-from attachments.errors import ExtensionChange, FileTypeMismatch
+from attachments.errors import ExtensionChange, FileTypeMismatch, SpaceBeingEdited, SpaceNameMismatch
 from attachments.filenames import clean_title
 from attachments.models import Attachment, Membership, Role, Space, Version, VersionSource
 from attachments.signals import version_stored
@@ -34,6 +36,8 @@ from attachments.storage import (
 T = TypeVar("T")
 # Each lost race for a name costs one attempt; this many writers naming files alike at the same instant is absurd.
 _NAME_ATTEMPTS = 20
+# Rows whose stored names one query reads when a delete frees their files (well below every database's limit).
+_DELETE_BATCH = 500
 
 
 def space_create(*, name: str, created_by: AbstractBaseUser | None, description: str = "") -> Space:
@@ -43,6 +47,57 @@ def space_create(*, name: str, created_by: AbstractBaseUser | None, description:
         if created_by is not None:
             Membership.objects.create(space=space, user=created_by, role=Role.ADMIN)
     return space
+
+
+def space_rename(*, space: Space, name: str, description: str | None = None) -> Space:
+    """Give the space a new name and, unless ``description`` is None, a new description. Space names need not be
+    unique: people tell their spaces apart by what is in them, as they did when creating them."""
+    with transaction.atomic():
+        space.name = name.strip()
+        fields = ["name"]
+        if description is not None:
+            space.description = description
+            fields.append("description")
+        space.save(update_fields=fields)
+    return space
+
+
+def space_delete(*, space: Space, confirmation: str) -> int:
+    """Delete the space for good and return how many files went with it: its memberships, every file with every
+    version (files in its trash too: a deleted space has no trash to restore from) and, once that has committed,
+    their stored files. Nothing is moved to the trash.
+
+    ``confirmation`` must be the space's name exactly (surrounding blanks aside), or SpaceNameMismatch; while any
+    of its files is being edited (attachments.editing), SpaceBeingEdited names them: a file is never pulled from
+    under its editors, whose saves would then have nowhere to go. Either refusal leaves everything as it was.
+    """
+    with transaction.atomic():
+        # The row lock orders this after membership changes and renames in flight; the name compared is the
+        # stored one, not what the page showed.
+        locked = Space.objects.select_for_update().filter(pk=space.pk).first()
+        if locked is None or confirmation.strip() != locked.name:
+            raise SpaceNameMismatch(_("Type the space's name exactly as it is shown to delete it."))
+        # The connector records who joins a session under the file's row lock (connector.services), so with every
+        # file of the space locked, nobody can join between this check and the delete.
+        list(Attachment._base_manager.select_for_update().filter(space=locked).order_by("pk").values_list("pk"))
+        edited = selectors.files_being_edited(locked)
+        if edited:
+            titles = [title for title, _names in edited]
+            raise SpaceBeingEdited(_being_edited_message(edited), titles)
+        deleted = _delete_with_stored_files(locked)
+    return deleted.get(Attachment._meta.label, 0)
+
+
+def _being_edited_message(edited: list[tuple[str, list[str]]]) -> str:
+    files = "; ".join(
+        _("“%(title)s” (by %(names)s)") % {"title": title, "names": ", ".join(names)} if names else f"“{title}”"
+        for title, names in edited
+    )
+    return ngettext(
+        "A file is being edited: %(files)s. The space can be deleted once its editing session has ended.",
+        "%(count)d files are being edited: %(files)s. The space can be deleted once their editing sessions have ended.",
+        len(edited),
+    ) % {"count": len(edited), "files": files}
 
 
 class LastAdmin(Exception):
@@ -62,7 +117,7 @@ def membership_set(*, space: Space, user: AbstractBaseUser, role: Role | str) ->
     """
     with transaction.atomic():
         if not user.is_active and not Membership.objects.filter(space=space, user=user).exists():
-            raise InactiveUser(_("There is no user with this username."))
+            raise InactiveUser(str(selectors.UNKNOWN_USER))
         _refuse_losing_the_last_admin(space, user, Role(role))
         membership, _created = Membership.objects.update_or_create(
             space=space, user=user, defaults={"role": Role(role)}
@@ -290,7 +345,40 @@ def _title_keeping_extension(attachment: Attachment, title: str) -> str:
 
 def attachment_delete(*, attachment: Attachment) -> None:
     """Delete the attachment, its versions and, once that has committed, their files."""
-    names = list(attachment.versions.values_list("file", flat=True))
     with transaction.atomic():
-        attachment.delete()
-        transaction.on_commit(lambda: [delete_quietly(name) for name in names])
+        _delete_with_stored_files(attachment)
+
+
+def _delete_with_stored_files(obj: Attachment | Space) -> dict[str, int]:
+    """Delete the row with everything that cascades from it, then, once that has committed, every stored file those
+    rows named; return the number of rows deleted by model label. Call it inside a transaction.
+
+    The files are read from Django's deletion collector, so whatever another app attached to the rows (the
+    connector's changes archives of edited versions) is freed too, without the store knowing those apps. A file
+    written meanwhile for a row the delete takes (a version stored at that moment) has no row left to name it:
+    `onlyoffice cleanup` (connector.sweep) deletes such files, as it deletes every unreferenced file.
+    """
+    collector = Collector(using=router.db_for_write(type(obj), instance=obj), origin=obj)
+    collector.collect([obj])
+    names = _stored_names(collector)
+    _total, deleted = collector.delete()
+    transaction.on_commit(lambda: [delete_quietly(name) for name in names])
+    return deleted
+
+
+def _stored_names(collector: Collector) -> list[str]:
+    def file_fields(model: type[models.Model]) -> list[str]:
+        return [field.attname for field in model._meta.concrete_fields if isinstance(field, models.FileField)]
+
+    names: list[str] = []
+    for model, instances in collector.data.items():
+        # The collector may hold the rows with only their keys loaded: read the names in batches, not row by row.
+        pks = [instance.pk for instance in instances]
+        for attname in file_fields(model):
+            for start in range(0, len(pks), _DELETE_BATCH):
+                rows = model._base_manager.filter(pk__in=pks[start : start + _DELETE_BATCH]).exclude(**{attname: ""})
+                names.extend(rows.values_list(attname, flat=True))
+    for queryset in collector.fast_deletes:
+        for attname in file_fields(queryset.model):
+            names.extend(queryset.exclude(**{attname: ""}).values_list(attname, flat=True))
+    return names

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -99,10 +100,18 @@ def _actions_context(role: Role) -> dict[str, Any]:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     my_role = Membership.objects.filter(space=OuterRef("pk"), user=request.user).values("role")[:1]
-    spaces = visible_spaces(request.user).annotate(
-        attachment_count=Count("attachments", filter=Q(attachments__current_version__gte=1), distinct=True),
-        my_role=Subquery(my_role),
-    )
+    spaces = (
+        visible_spaces(request.user)
+        .annotate(
+            attachment_count=Count(
+                "attachments",
+                filter=Q(attachments__current_version__gte=1, attachments__deleted_at__isnull=True),
+                distinct=True,
+            ),
+            my_role=Subquery(my_role),
+        )
+        .order_by(Lower("name"), "id")
+    )  # by name whatever its case, as the files of a space are listed
     return render(request, "attachments/home.html", {"spaces": spaces, "roles": dict(Role.choices)})
 
 
@@ -131,9 +140,10 @@ def space_detail(request: HttpRequest, space_id: int) -> HttpResponse:
     context = {
         "space": space,
         "page": page,
-        "rows": list_rows(attachments_shown, actions.row_extras(request, attachments_shown, role)),
+        "rows": list_rows(attachments_shown, actions.row_extras(request, attachments_shown, role), role),
         "query": query,
         "space_actions": actions.space_actions(request, space, role),
+        "space_notices": actions.space_notices(request, space, role),
         **_actions_context(role),
     }
     return render(request, "attachments/space_detail.html", context)
@@ -149,7 +159,7 @@ def space_rows(request: HttpRequest, space_id: int) -> HttpResponse:
         return JsonResponse({"error": error}, status=400)
     # Ids of other spaces, deleted files or files still being written are left out, never an error.
     attachments_shown = list(selectors.attachments_in_space(space).filter(pk__in=ids).order_by("pk"))
-    rows = list_rows(attachments_shown, actions.row_extras(request, attachments_shown, role))
+    rows = list_rows(attachments_shown, actions.row_extras(request, attachments_shown, role), role)
     return JsonResponse({"rows": [_row_state(request, row) for row in rows]})
 
 
@@ -232,6 +242,7 @@ def attachment_detail(request: HttpRequest, attachment_id: int) -> HttpResponse:
         "space": attachment.space,
         "versions": selectors.versions_of(attachment),
         "extras": actions.row_extras(request, [attachment], role)[attachment.pk],
+        "space_notices": actions.space_notices(request, attachment.space, role),
         "rename_form": RenameForm(initial={"title": attachment.title}),
         **_actions_context(role),
     }
@@ -321,17 +332,6 @@ def attachment_rename(request: HttpRequest, attachment_id: int) -> HttpResponse:
 
 
 @login_required
-def attachment_delete(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    attachment, role = _attachment_for(request, attachment_id, can_admin)
-    if request.method == "POST":
-        services.attachment_delete(attachment=attachment)
-        messages.success(request, _("“%(title)s” was deleted.") % {"title": attachment.title})
-        return redirect("space_detail", space_id=attachment.space_id)
-    context = {"attachment": attachment, "space": attachment.space, **_actions_context(role)}
-    return render(request, "attachments/attachment_delete.html", context)
-
-
-@login_required
 def space_members(request: HttpRequest, space_id: int) -> HttpResponse:
     space, role = _space_for(request, space_id, can_admin)
     form = MemberAddForm(request.POST or None)
@@ -359,6 +359,7 @@ def space_members(request: HttpRequest, space_id: int) -> HttpResponse:
         "roles": Role.choices,
         # What the viewer role means here depends on the download policy: the page says which.
         "viewers_download": viewers_may_download(),
+        "member_search_min_length": selectors.MEMBER_SEARCH_MIN_LENGTH,
         **_actions_context(role),
     }
     return render(request, "attachments/space_members.html", context, status=400 if form.errors else 200)

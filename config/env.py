@@ -98,15 +98,16 @@ def env_checked(name: str, rule: Callable[[str], str]) -> str:
         raise ImproperlyConfigured(f"{name}: {exc.message}") from None  # the message says it all
 
 
-def settings_or_exit() -> None:
-    """Load the settings now; a bad variable ends the process with its message and exit status 1.
+def settings_or_exit(*, exit_status: int = 1) -> None:
+    """Load the settings now; a bad variable ends the process with its message and ``exit_status``.
 
-    For command-line entry points (manage.py): the message is what the operator needs, a traceback through
-    Django's setup only hides it.
+    For the entry points a person starts (manage.py, gunicorn through config/wsgi.py, Celery through
+    config/celery_app.py): the one line is what the operator needs, a traceback through Django's setup only hides it.
     """
     from django.conf import settings
 
     try:
         settings.INSTALLED_APPS  # noqa: B018 -- the first read loads the settings module
     except ImproperlyConfigured as exc:
-        sys.exit(f"Configuration error: {exc}")
+        print(f"Configuration error: {exc}", file=sys.stderr, flush=True)
+        sys.exit(exit_status)

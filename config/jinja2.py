@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -12,8 +13,9 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.text import format_lazy
+from django.utils.translation import gettext_noop
 from jinja2 import Environment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 
 def url(viewname: str, *args: Any, **kwargs: Any) -> str:
@@ -36,16 +38,34 @@ def _static_settings_changed(*, setting: str, **_kwargs: Any) -> None:
 setting_changed.connect(_static_settings_changed)
 
 
+# Binary multiples, and named so (KiB, MiB): the number is what the label says, and the upload limit of 104857600
+# bytes reads as the round 100 MiB it is. Each unit is a whole message, so that a language may write its own
+# symbol and spacing (French "Mio").
+_SIZE_UNITS: tuple[tuple[int, str], ...] = (
+    (1, gettext_noop("%(size)s B")),
+    (1024, gettext_noop("%(size)s KiB")),
+    (1024**2, gettext_noop("%(size)s MiB")),
+    (1024**3, gettext_noop("%(size)s GiB")),
+    (1024**4, gettext_noop("%(size)s TiB")),
+)
+
+
 def filesize(num_bytes: int | None) -> str:
-    """Human sizes with one decimal (1.5 MB), binary multiples as file managers show them."""
+    """A size as every page, and the live list's JSON, writes it: "1.5 MiB", "100 MiB", "512 B"; at most one
+    decimal, in the language's number format ("1,5 MiB" in German). upload.js applies the same scale
+    (``filesize_scale``) to files not uploaded yet."""
     if num_bytes is None:
         return ""
-    size = float(num_bytes)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TB"
+    factor, message = next((unit for unit in reversed(_SIZE_UNITS) if num_bytes >= unit[0]), _SIZE_UNITS[0])
+    value = round(num_bytes / factor, 1)
+    # One decimal says more than a trailing ".0" does; bytes are whole.
+    decimals = 0 if factor == 1 or value.is_integer() else 1
+    return translation.gettext(message) % {"size": formats.number_format(value, decimal_pos=decimals)}
+
+
+def filesize_scale() -> list[tuple[int, str]]:
+    """The units of ``filesize`` in the active language, for upload.js (data-size-units): factor, message."""
+    return [(factor, translation.gettext(message)) for factor, message in _SIZE_UNITS]
 
 
 def icon(name: str, label: str = "") -> Markup:
@@ -61,12 +81,55 @@ def icon(name: str, label: str = "") -> Markup:
     return opening + Markup('<use href="#i-') + name + Markup('"></use></svg>')
 
 
-# Extension → kind of file, which picks the file icon and its colour.
+def menu_entries(sections: Iterable[Iterable[Any]], csrf_input: Any = "") -> Markup:
+    """The entries of a "More actions" menu: attachments.actions.Action objects in the sections of
+    ``actions.menu_sections``, a separator before each section after the first; a link each, or a small form with
+    ``csrf_input`` for an entry that POSTs.
+
+    A function for the reason ``icon`` is one, and built as one string escaped piece by piece (each ``Markup +``
+    costs a microsecond): a list page draws a menu of several entries on every row.
+    """
+    parts: list[str] = []
+    for number, section in enumerate(sections):
+        if number:
+            parts.append('<hr class="menu-separator">')
+        parts.extend(_menu_entry(item, csrf_input) for item in section)
+    return Markup("".join(parts))  # noqa: S704 - every piece is escaped or our own literal markup
+
+
+def _menu_entry(item: Any, csrf_input: Any) -> str:
+    css = "menu-item danger" if item.danger else "menu-item"
+    # An f-string, not "+": Markup's __radd__ would escape the icon's markup.
+    content = f"{_decorative_icon(item.icon) if item.icon else ''}{escape(item.label)}"
+    if item.method.lower() == "post":
+        target = ' target="_blank"' if item.new_tab else ""
+        # Rendered per form, as a template does: Django masks the token anew each time. Its field is safe markup
+        # (escape() leaves what has __html__ as it is).
+        return (
+            f'<form method="post" action="{escape(item.url)}" class="menu-form"{target}>{escape(csrf_input)}'
+            f'<button type="submit" class="{css}">{content}</button></form>'
+        )
+    if item.new_tab:
+        hint = escape(translation.gettext("(opens in a new tab)"))
+        return (
+            f'<a href="{escape(item.url)}" class="{css}" target="_blank" rel="noopener">{content}'
+            f'<span class="visually-hidden"> {hint}</span></a>'
+        )
+    return f'<a href="{escape(item.url)}" class="{css}">{content}</a>'
+
+
+@functools.lru_cache(maxsize=256)
+def _decorative_icon(name: str) -> str:
+    return str(icon(name))
+
+
+# Extension → kind of file, which picks the file icon and its colour (templates/_sprite.html, ft-<kind>). Plain
+# text and delimited data have kinds of their own: a Word or workbook icon would promise formatting they lack.
 _FILE_KINDS = {
-    **dict.fromkeys(
-        ("doc", "docx", "docm", "dot", "dotx", "odt", "ott", "rtf", "txt", "md", "epub", "fb2", "htm", "html"), "word"
-    ),
-    **dict.fromkeys(("xls", "xlsx", "xlsm", "xlt", "xltx", "ods", "ots", "csv", "tsv"), "cell"),
+    **dict.fromkeys(("doc", "docx", "docm", "dot", "dotx", "odt", "ott", "rtf", "epub", "fb2", "htm", "html"), "word"),
+    **dict.fromkeys(("txt", "text", "md", "markdown", "log"), "text"),
+    **dict.fromkeys(("csv", "tsv"), "data"),
+    **dict.fromkeys(("xls", "xlsx", "xlsm", "xlt", "xltx", "ods", "ots"), "cell"),
     **dict.fromkeys(("ppt", "pptx", "pptm", "pps", "ppsx", "pot", "potx", "odp", "otp", "key"), "slide"),
     **dict.fromkeys(("pdf", "djvu", "xps", "oxps"), "pdf"),
     **dict.fromkeys(("png", "jpg", "jpeg", "gif", "webp", "svg", "bmp", "tif", "tiff", "heic", "avif"), "image"),
@@ -98,10 +161,13 @@ def user_name(user: Any) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def datetime_format(value: Any, fmt: str = "DATETIME_FORMAT") -> str:
+def datetime_format(value: Any) -> str:
+    """A moment as every page writes it (the ``datetime`` filter, the list rows and their JSON): the language's
+    short date and time, "12/05/2026 6:01 a.m." in English, "05.12.2026 06:01" in German, in the site's time zone.
+    One format everywhere; the short one, since most dates stand in table columns."""
     if value is None:
         return ""
-    return formats.date_format(timezone.localtime(value), fmt)
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
 
 def environment(**options: Any) -> Environment:
@@ -115,6 +181,8 @@ def environment(**options: Any) -> Environment:
             "url": url,
             "icon": icon,
             "file_icon": file_icon,
+            "filesize_scale": filesize_scale,
+            "menu_entries": menu_entries,
             "user_name": user_name,
             "static": static_url,
             "get_messages": messages.get_messages,

@@ -1,7 +1,7 @@
 """The login lockout's hooks into django-axes (the AXES_* settings in config/settings.py).
 
 A username is locked out from one address after too many wrong passwords; the person sees the login page again,
-saying why and for how long. An administrator unlocks it at once with ``python manage.py axes_reset_username NAME``.
+saying why and for how long. An administrator unlocks it at once with ``./manage.py axes_reset_username NAME``.
 """
 
 from __future__ import annotations

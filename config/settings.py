@@ -29,7 +29,12 @@ def _secret_key() -> str:
     if key:
         return key
     if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is false")
+        # One line that says what to set, for both kinds of reader: manage.py, gunicorn and Celery print it as is.
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is false: in production set it to a long random "
+            "value (python3 -c 'import secrets; print(secrets.token_urlsafe(50))'); for development run "
+            "`make run` in the checkout, after which ./manage.py runs in development mode"
+        )
     # Development only: a random key kept under DATA_DIR, so sessions survive a restart of `make run`.
     key_file = DATA_DIR / "dev-secret-key"
     if not key_file.exists():
@@ -136,7 +141,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Failed logins (django-axes, config/lockout.py). After DJANGO_LOGIN_FAILURE_LIMIT wrong passwords for one username
 # from one address, that pair is refused for DJANGO_LOGIN_LOCKOUT_MINUTES after the last try; the login page says
-# so. Unlock at once: `python manage.py axes_reset_username NAME`. Username and address together: by username
+# so. Unlock at once: `./manage.py axes_reset_username NAME`. Username and address together: by username
 # alone anyone could lock a colleague out from everywhere with a few wrong passwords; by address alone one attacker
 # behind a shared NAT or proxy would lock out everybody there. The price: guesses spread over many addresses are
 # limited per address. Axes checks every authenticate() call (this login page and the admin's); the API takes
@@ -154,7 +159,9 @@ AXES_VERBOSE = False  # no banner from every process at start; failures and lock
 AXES_CLIENT_IP_CALLABLE: str | None = None
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+# Each language in its own name, as the user menu lists them; every one but English has a catalogue under locale/
+# (the Makefile's MESSAGE_LANGUAGES) and a region for the editor (connector/editor.py).
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # The language switcher (set_language) remembers the choice in this cookie for a year, also across logins.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
@@ -224,6 +231,8 @@ if ATTACHMENTS_SENDFILE not in {"off", "x-accel-redirect", "x-sendfile"}:
     raise ImproperlyConfigured("ATTACHMENTS_SENDFILE must be off, x-accel-redirect or x-sendfile")
 # x-accel-redirect: the nginx `internal` location that maps to the media folder.
 ATTACHMENTS_SENDFILE_PREFIX = env_str("ATTACHMENTS_SENDFILE_PREFIX", "/protected-media/")
+# Days a deleted file stays in its space's trash before the sweep purges it (attachments/trash.py).
+ATTACHMENTS_TRASH_DAYS = env_int("ATTACHMENTS_TRASH_DAYS", 30, minimum=1)
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes DRF answer 401 (not 403) to anonymous requests.
@@ -283,6 +292,7 @@ CELERY_BEAT_SCHEDULE = {
     "connector-sweep": {"task": "connector.sweep", "schedule": 60.0},
     "connector-sessions-sweep": {"task": "connector.sessions_sweep", "schedule": 60.0},
     "connector-conversion-files-sweep": {"task": "connector.conversion_files_sweep", "schedule": 3600.0},
+    "attachments-trash-sweep": {"task": "attachments.trash_sweep", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # The save task's first retry waits about this long, then twice as long each time (with jitter).

@@ -31,7 +31,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness: database, broker and storage must work (200, else 503); the Document Server is reported apart.
 
     The DS being down does not make this app unready: pages, downloads and uploads still work, and a save
-    callback only comes from a running DS. Errors name the exception's type only, never a URL or a secret.
+    callback only comes from a running DS. Errors name the exception's type or the HTTP status only, never a URL or
+    a secret.
     """
     checks = {"database": _timed(_database), "broker": _timed(_broker), "storage": _timed(_storage)}
     ready = all(check["ok"] for check in checks.values())
@@ -87,6 +88,17 @@ def _documentserver() -> dict[str, Any]:
         healthy = pool.submit(docserver.health, cfg).result(timeout=DOCSERVER_TIMEOUT)
     except FutureTimeout:
         return {"ok": False, "status": "timeout", "latency_ms": _ms_since(started)}
+    except docserver.DocServerError as exc:
+        if exc.http_status is None:
+            return {"ok": False, "status": "unreachable", "error": type(exc).__name__, "latency_ms": _ms_since(started)}
+        # Something answered, so it is not unreachable: most often the address is another server's.
+        return {
+            "ok": False,
+            "status": "http error",
+            "http_status": exc.http_status,
+            "detail": f"answered HTTP {exc.http_status}: is the internal URL the Document Server's?",
+            "latency_ms": _ms_since(started),
+        }
     except Exception as exc:
         return {"ok": False, "status": "unreachable", "error": type(exc).__name__, "latency_ms": _ms_since(started)}
     finally:

@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from attachments.actions import Action, RowExtras, Status, id_url
-from attachments.models import Attachment, Role
-from attachments.permissions import can_edit
+from attachments.actions import Action, Notice, RowExtras, Status, id_url
+from attachments.models import Attachment, Role, Space
+from attachments.permissions import can_admin, can_edit
 from connector import config, formats, keys
 from connector.models import DocumentKey, SaveRequest
 
@@ -89,6 +90,21 @@ def editor_rows(request: HttpRequest, attachments: Sequence[Attachment], role: R
     return extras
 
 
+def setup_notices(request: HttpRequest, space: Space, role: Role) -> list[Notice]:
+    """Why no file offers the editor, told to those who can act: staff get the settings, space admins a name to ask.
+
+    Everyone else sees the files as they are: without ONLYOFFICE nothing is broken for them.
+    """
+    if config.for_request(request).configured or not can_admin(role):
+        return []
+    text = _("ONLYOFFICE is not set up, so no file can be opened in the editor.")
+    # The settings page is for staff only (connector/settings_page.py).
+    if request.user.is_staff:
+        return [Notice(text, link_label=_("Open the ONLYOFFICE settings"), link_url=reverse("onlyoffice-settings"))]
+    ask = _("Ask an administrator to set the Document Server address.")
+    return [Notice(f"{text} {ask}")]
+
+
 @dataclass(frozen=True)
 class _EditorLabels:
     """Translated once per page, not once per row."""
@@ -120,6 +136,19 @@ def editor_names(uids_by_attachment: dict[int, list[str]]) -> dict[int, list[str
         attachment_id: [keys.display_name(users[uid]) for uid in uids if uid in users]
         for attachment_id, uids in uids_by_attachment.items()
     }
+
+
+def editing_now(attachments: QuerySet[Attachment]) -> dict[int, list[str]]:
+    """attachments.editing's provider: which of these files someone is editing now, with their display names.
+
+    A subquery finds the few files with editors (a whole space is asked about at once), then ``editor_uids``
+    reads them as the pages do, so the store's refusals and the "Being edited by" labels always agree.
+    """
+    edited = DocumentKey.objects.filter(attachment__in=attachments).exclude(editors=[])
+    ids = sorted(set(edited.values_list("attachment_id", flat=True)))
+    uids = editor_uids(ids) if ids else {}
+    names = editor_names(uids)
+    return {attachment_id: names.get(attachment_id, []) for attachment_id in uids}
 
 
 def presence_label(names: Sequence[str]) -> str:

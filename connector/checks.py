@@ -3,19 +3,24 @@
 The steps follow the routine of the official connectors (protocol notes §7). Each one proves one link of the
 chain and, when it fails, says what is wrong and what to look at. A step that needs an earlier one (no
 conversion without a matching secret, say) is reported skipped rather than failing with a confusing reason.
-Used by the settings page ("Save and check") and ``manage.py onlyoffice check``.
+A step with nothing to judge by (the mixed-content step without this app's address) is reported skipped too,
+but does not count as a failure. Used by the settings page ("Save and check", "Check only") and
+``manage.py onlyoffice check``.
 
 Messages are shown to admins: they name URLs but never the secret, a token or a signed link.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -42,7 +47,18 @@ class CheckResult:
     title: str  # short human title, translated
     ok: bool
     message: str  # on failure: what is wrong and what to check; on success: what was proven
-    skipped: bool = False  # could not run because an earlier step failed (then ok is False)
+    # Not run: because a step it needs failed (then ok is False), or because there was nothing to judge it by
+    # (then ok is True: nothing is known to be wrong).
+    skipped: bool = False
+
+
+class NotChecked(Exception):
+    """Raised by a step that has nothing to judge by; its message says what would let it run."""
+
+
+def passed(results: Sequence[CheckResult]) -> bool:
+    """Whether the settings checked may be stored without the admin saying "save anyway": no step failed."""
+    return all(result.ok for result in results)
 
 
 def titles() -> dict[str, str]:
@@ -86,10 +102,44 @@ def check_file_bytes() -> bytes:
     return ooxml.blank("docx")
 
 
-def check_file_url(base: str) -> str:
-    """A signed link to the check file on ``base`` (this app as the DS reaches it)."""
-    token = links.make_token(LINK_PURPOSE, n=secrets.token_hex(8))
+def check_file_url(base: str, cfg: DocServerConfig | None = None) -> str:
+    """A signed link to the check file on ``base`` (this app as the DS reaches it).
+
+    The DS's JWT on its download is verified with ``cfg``'s secret and header (see ``check_file_config``).
+    """
+    nonce = secrets.token_hex(8)
+    if cfg is not None:
+        _remember_checked_auth(nonce, cfg)
+    token = links.make_token(LINK_PURPOSE, n=nonce)
     return f"{base.rstrip('/')}{reverse('onlyoffice-check-file')}?{urlencode({'token': token})}"
+
+
+def _checked_auth_key(nonce: str) -> str:
+    return f"connector:check-file-auth:{nonce}"
+
+
+def _remember_checked_auth(nonce: str, cfg: DocServerConfig) -> None:
+    # The settings under check may not be stored ("Check only"), yet the DS signs its download of the check file
+    # with the secret being checked: keep that secret and header, in the cache every process shares (which
+    # holds the stored settings row too), for as long as the link lives.
+    try:
+        cache.set(_checked_auth_key(nonce), {"secret": cfg.jwt_secret, "header": cfg.jwt_header}, CHECK_FILE_TTL)
+    except Exception:
+        logger.warning("connection check: cannot cache the secret under check; the stored one applies", exc_info=True)
+
+
+def check_file_config(claims: dict[str, Any]) -> DocServerConfig:
+    """The settings the check file's download is verified with: those under check, else the stored ones."""
+    stored = config.current()
+    nonce = claims.get("n")
+    try:
+        auth = cache.get(_checked_auth_key(nonce)) if isinstance(nonce, str) else None
+    except Exception:
+        logger.warning("connection check: cannot read the secret under check; the stored one applies", exc_info=True)
+        auth = None
+    if not isinstance(auth, dict):
+        return stored
+    return dataclasses.replace(stored, jwt_secret=auth["secret"], jwt_header=auth["header"])
 
 
 def run_checks(cfg: DocServerConfig, *, app_url: str | None) -> list[CheckResult]:
@@ -118,7 +168,11 @@ def run_checks(cfg: DocServerConfig, *, app_url: str | None) -> list[CheckResult
                 step, names[step], ok=False, skipped=True, message=_skipped_message(names[needed])
             )
             continue
-        ok, message = step_functions[step]()
+        try:
+            ok, message = step_functions[step]()
+        except NotChecked as exc:
+            results[step] = CheckResult(step, names[step], ok=True, skipped=True, message=str(exc))
+            continue
         results[step] = CheckResult(step, names[step], ok=ok, message=message)
     return [results[step] for step in STEPS]
 
@@ -157,26 +211,32 @@ class _Run:
         # The connector URL is only a hint of the browser-facing scheme: a proxy may serve https in front of it.
         seen_from = self.app_url or cfg.connector_url
         if not seen_from:
-            return True, _(
-                "Not checked: this application's address is unknown (give --app-url, or set the connector URL)."
+            raise NotChecked(
+                _(
+                    "The address users open this application at is unknown, so it cannot be compared with the "
+                    "Document Server's public URL: give it with --app-url, or set the connector URL."
+                )
             )
         app_scheme = urlsplit(seen_from).scheme.lower()
         ds_scheme = urlsplit(cfg.public_url).scheme.lower()
+        addresses = {"app": url_origin(seen_from), "ds": url_origin(cfg.public_url)}
         if app_scheme == "https" and ds_scheme == "http":
             return False, _(
-                "This application is served over HTTPS (%(app)s) but the Document Server's public URL is HTTP "
-                "(%(ds)s): browsers block an HTTP editor inside an HTTPS page (mixed content). Serve the Document "
-                "Server over HTTPS and set its https:// address as the public URL."
-            ) % {"app": url_origin(seen_from), "ds": url_origin(cfg.public_url)}
+                "Browsers will refuse to open the editor: this application's pages are served over HTTPS "
+                "(%(app)s) but the Document Server's public URL is plain HTTP (%(ds)s), and an HTTPS page may not "
+                "embed HTTP content (mixed content). Serve the Document Server over HTTPS and enter its https:// "
+                "address as the public URL."
+            ) % addresses
         if self.app_url:
-            return True, _("This application (%(app)s) and the editor (%(ds)s) can be mixed in one page.") % {
-                "app": url_origin(seen_from),
-                "ds": url_origin(cfg.public_url),
-            }
+            return True, _(
+                "Browsers may show the editor from %(ds)s in this application's pages (%(app)s): they refuse only "
+                "plain HTTP content inside HTTPS pages."
+            ) % addresses
         return True, _(
-            "Judged from the connector URL (%(app)s), as the address browsers use is unknown: the editor (%(ds)s) "
-            "can be embedded. Give --app-url if browsers reach this application over HTTPS."
-        ) % {"app": url_origin(seen_from), "ds": url_origin(cfg.public_url)}
+            "Judged from the connector URL (%(app)s), as the address users open is unknown: browsers may show the "
+            "editor from %(ds)s. If users open this application over HTTPS, check again with --app-url https://…, "
+            "since an HTTP public URL would then be refused."
+        ) % addresses
 
     def healthcheck(self) -> tuple[bool, str]:
         url = f"{self.cfg.internal_url}/healthcheck"
@@ -228,7 +288,7 @@ class _Run:
             )
         try:
             result = docserver.convert(
-                url=check_file_url(base),
+                url=check_file_url(base, self.cfg),
                 filetype="docx",
                 outputtype="docx",
                 key=f"check_{secrets.token_hex(10)}",

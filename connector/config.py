@@ -392,6 +392,23 @@ def update(**changes: Any) -> DocServerConfig:
     return _resolve(row)[0]
 
 
+def preview(**changes: Any) -> DocServerConfig:
+    """The effective settings as ``update(**changes)`` would leave them, without storing anything.
+
+    For checking values before they are stored (the settings page checks first). Raises ``ValidationError``
+    as ``update()`` does.
+    """
+    cleaned = validate(**changes)
+    row = dict(_stored_row())
+    options = dict(row.get("options") or {})
+    for name, value in cleaned.items():
+        if name in OPTION_DEFAULTS:
+            options[name] = value
+        else:
+            row[name] = value
+    return _resolve({**row, "options": options})[0]
+
+
 def _cache_delete() -> None:
     try:
         cache.delete(CACHE_KEY)

@@ -54,11 +54,13 @@ def convert_page(request: HttpRequest, attachment_id: int) -> HttpResponse:
         raise PermissionDenied(DOWNLOAD_REFUSED)
     cfg = config.current()
     context: dict[str, Any] = {"attachment": attachment, "space": attachment.space}
+    # Whoever gets this far may download (checked above), which the error states offer.
+    unavailable = {**context, "can_download": True, "purpose": "convert"}
     if not cfg.configured:
-        return render(request, "connector/unavailable.html", {**context, "reason": "not_configured"}, status=503)
+        return render(request, "connector/unavailable.html", {**unavailable, "reason": "not_configured"}, status=503)
     choices = conversion.conversion_choices(attachment, role)
     if not choices.any:
-        return render(request, "connector/unavailable.html", {**context, "reason": "format"}, status=415)
+        return render(request, "connector/unavailable.html", {**unavailable, "reason": "format"}, status=415)
     form = ConvertForm(request.POST or None, choices=choices)
     if request.method == "POST":
         # Converting adds a file to the space: editors only. A viewer's forged form is refused outright.

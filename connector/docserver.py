@@ -218,7 +218,7 @@ def health(cfg: DocServerConfig | None = None) -> bool:
     if not cfg.internal_url:
         raise DocServerError(_("The Document Server URL is not configured."))
     with _get(f"{cfg.internal_url}/healthcheck", cfg=cfg) as response:
-        _raise_for_status(response, what=_("checking its health"))
+        _raise_for_status(response, what=_("checking its health"), url_name=_("internal URL"))
         # The real answer is 4 or 5 bytes; reading no more keeps a wrong URL from streaming us a whole page.
         body = _read_at_most(response, 64)
     if body == b"true":
@@ -242,7 +242,7 @@ def probe_api_js(cfg: DocServerConfig | None = None) -> None:
     if not cfg.public_url:
         raise DocServerError(_("The Document Server URL is not configured."))
     with _get(api_js_url(cfg), cfg=cfg, url_name=_("public URL")) as response:
-        _raise_for_status(response, what=_("loading api.js"))
+        _raise_for_status(response, what=_("loading api.js"), url_name=_("public URL"))
 
 
 def command(c: str, *, cfg: DocServerConfig | None = None, **fields: Any) -> dict[str, Any]:
@@ -252,7 +252,8 @@ def command(c: str, *, cfg: DocServerConfig | None = None, **fields: Any) -> dic
     """
     cfg = cfg or connector_config.current()
     url = _sharded(f"{cfg.internal_url}/command", fields.get("key"))
-    reply = _post_json(url, {"c": c, **fields}, cfg=cfg, read_timeout=READ_TIMEOUT)
+    what = _("handling the command “%(command)s”") % {"command": c}
+    reply = _post_json(url, {"c": c, **fields}, cfg=cfg, read_timeout=READ_TIMEOUT, what=what)
     code = _error_code(reply)
     if code:
         message = COMMAND_ERRORS.get(code, gettext_lazy("The Document Server refused the command."))
@@ -276,7 +277,8 @@ def convert(
     if title is not None:
         body["title"] = title
     read_timeout = READ_TIMEOUT if async_ else CONVERT_READ_TIMEOUT
-    reply = _post_json(_sharded(f"{cfg.internal_url}/converter", key), body, cfg=cfg, read_timeout=read_timeout)
+    url = _sharded(f"{cfg.internal_url}/converter", key)
+    reply = _post_json(url, body, cfg=cfg, read_timeout=read_timeout, what=_("handling a conversion"))
     code = _error_code(reply)
     if code:
         message = CONVERSION_ERRORS.get(code, CONVERSION_ERRORS[-1])
@@ -362,7 +364,10 @@ def _read_at_most(response: requests.Response, limit: int) -> bytes:
     return data[:limit]
 
 
-def _post_json(url: str, body: dict[str, Any], *, cfg: DocServerConfig, read_timeout: float) -> dict[str, Any]:
+def _post_json(
+    url: str, body: dict[str, Any], *, cfg: DocServerConfig, read_timeout: float, what: str
+) -> dict[str, Any]:
+    """POST ``body`` (signed when a secret is set) and return the JSON reply; ``what`` names the request in errors."""
     if not cfg.configured:
         raise DocServerError(_("The Document Server URL is not configured."))
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
@@ -380,7 +385,7 @@ def _post_json(url: str, body: dict[str, Any], *, cfg: DocServerConfig, read_tim
             )
     except requests.RequestException as exc:
         raise _connection_error(exc) from exc
-    _raise_for_status(response, what=_("calling the Document Server"))
+    _raise_for_status(response, what=what, url_name=_("internal URL"))
     try:
         reply = response.json()
     except ValueError as exc:
@@ -421,7 +426,13 @@ def _connection_error(exc: requests.RequestException, *, url_name: str | None = 
     return DocServerError(_("The request to the Document Server failed (%(kind)s).") % {"kind": type(exc).__name__})
 
 
-def _raise_for_status(response: requests.Response, *, what: str) -> None:
+def _raise_for_status(response: requests.Response, *, what: str, url_name: str = "") -> None:
+    """Raise ``DocServerError`` unless the answer is 200; ``what`` is our request ("while downloading a file").
+
+    ``url_name`` names the address of a service endpoint (healthcheck, command, converter, api.js): a 404 there
+    means the address is not the Document Server's, which the message then asks about. A file's link is not
+    given one: its 404 means the link is gone (connector/recovery.py).
+    """
     status = response.status_code
     if status == 200:
         return
@@ -431,8 +442,12 @@ def _raise_for_status(response: requests.Response, *, what: str) -> None:
             % {"status": status, "what": what}
         )
     transient = status >= 500 or status == 429
+    message = _("The Document Server answered HTTP %(status)d while %(what)s.") % {"status": status, "what": what}
+    if status == 404 and url_name:
+        hint = _("Is the %(url_name)s right?") % {"url_name": url_name}
+        message = f"{message} {hint}"
     raise DocServerError(
-        _("The Document Server answered HTTP %(status)d while %(what)s.") % {"status": status, "what": what},
+        message,
         transient=transient,
         http_status=status,
     )

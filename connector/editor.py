@@ -27,7 +27,8 @@ from connector.models import DocumentKey, EditorIdentity, SaveRequest
 
 # The editor config token is read when the editor opens; a long expiry would only widen replay.
 CONFIG_TOKEN_LIFETIME = 60 * 60
-_REGIONS = {"en": "en-US", "de": "de-DE"}
+# The editor's region (number and date formats) for each language of LANGUAGES.
+_REGIONS = {"en": "en-US", "de": "de-DE", "fr": "fr-FR", "es": "es-ES"}
 
 
 @dataclass(frozen=True)

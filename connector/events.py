@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from attachments.errors import AttachmentRuleError
 from attachments.filenames import clean_title, split_extension, with_extension
 from attachments.models import Attachment, Role, Space, VersionSource
-from attachments.permissions import visible_spaces
+from attachments.permissions import can_download, can_edit, visible_spaces
 from attachments.services import attachment_create, attachment_rename
 from attachments.storage import FileTooLarge
 from connector import docserver, editor, formats, jwt_codec
@@ -65,6 +65,18 @@ def editable_spaces(user: AbstractBaseUser) -> QuerySet[Space]:
     if user.is_staff:
         return spaces
     return spaces.filter(memberships__user=user, memberships__role__in=[Role.EDITOR, Role.ADMIN]).distinct()
+
+
+def can_save_copy(user: AbstractBaseUser, role: Role) -> bool:
+    """Whether the editor offers "Save copy as": the user may take a copy and has a space to put it in.
+
+    The editor hides the button when ``onRequestSaveAs`` has no handler (static/connector/events.js), so a viewer
+    with no space of their own is never offered a dialog that can only say there is nowhere to save.
+    """
+    if not can_download(role):
+        return False
+    # An editor of the file's own space has that space: no query needed.
+    return can_edit(role) or editable_spaces(user).exists()
 
 
 def _copy_title(title: object, extension: str, fallback: str) -> str:
@@ -196,7 +208,7 @@ def images_in_space(attachment: Attachment) -> QuerySet[Attachment]:
     for extension in image_types():
         by_type |= Q(title__iendswith=f".{extension}")
     return (
-        Attachment.objects.filter(space_id=attachment.space_id, current_version__gte=1)
+        Attachment.objects.filter(space_id=attachment.space_id, current_version__gte=1, deleted_at__isnull=True)
         .filter(by_type)
         .order_by("title", "id")
     )

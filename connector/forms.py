@@ -64,14 +64,13 @@ FIELD_PURPOSE = {
 
 def _duration(seconds: int) -> str:
     """1 hour, 7 days, 90 seconds: the largest unit that divides exactly, so nothing is rounded away."""
-    for size, singular, plural in (
-        (86400, "%(count)d day", "%(count)d days"),
-        (3600, "%(count)d hour", "%(count)d hours"),
-        (60, "%(count)d minute", "%(count)d minutes"),
-    ):
-        if seconds and seconds % size == 0:
-            count = seconds // size
-            return ngettext(singular, plural, count) % {"count": count}
+    # Each unit spelt out: the extractor only finds ngettext calls with literal strings.
+    if seconds and seconds % 86400 == 0:
+        return ngettext("%(count)d day", "%(count)d days", seconds // 86400) % {"count": seconds // 86400}
+    if seconds and seconds % 3600 == 0:
+        return ngettext("%(count)d hour", "%(count)d hours", seconds // 3600) % {"count": seconds // 3600}
+    if seconds and seconds % 60 == 0:
+        return ngettext("%(count)d minute", "%(count)d minutes", seconds // 60) % {"count": seconds // 60}
     return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
 
 

@@ -89,7 +89,9 @@ class SaveRequest(models.Model):
         LOST = "lost", _("Lost")
 
     attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="save_requests")
-    document_key = models.ForeignKey(DocumentKey, on_delete=models.PROTECT, related_name="save_requests")
+    # RESTRICT, not PROTECT: a key with save requests is never deleted on its own, but a deleted file (or space) takes
+    # its keys and their save requests together; PROTECT refused that cascade with a ProtectedError.
+    document_key = models.ForeignKey(DocumentKey, on_delete=models.RESTRICT, related_name="save_requests")
     callback_status = models.PositiveSmallIntegerField()
     # Duplicated callbacks (the DS retries and resends) map to the same value: one version at most.
     dedupe_key = models.CharField(max_length=255, unique=True)

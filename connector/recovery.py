@@ -272,7 +272,7 @@ def _failure_email(save: SaveRequest) -> tuple[str, str]:
         _(
             "The edits %(who)s made to “%(title)s” in ONLYOFFICE at %(when)s could not be stored as a new version.\n\n"
             "Reason: %(reason)s\n\n"
-            "Open the file and use Retry, or run “manage.py onlyoffice recover”:\n%(link)s\n"
+            "Open the file and use Retry, or run “./manage.py onlyoffice recover”:\n%(link)s\n"
         )
         % values
     )

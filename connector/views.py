@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from attachments.downloads import never_rendered, version_response
 from attachments.models import Attachment, Version
-from attachments.permissions import can_view, role_in_space
+from attachments.permissions import can_download, can_view, role_in_space
 from attachments.selectors import version_get
 from config.csp import CSPSources, csp_widen
 from connector import access, callbacks, checks, config, editor, events, formats, history, jwt_codec, links, services
@@ -65,7 +65,13 @@ def editor_page(request: HttpRequest, attachment_id: int) -> HttpResponse:
         request.user, attachment_id, annotations=editor.page_annotations(request.user), related=("space",)
     )
     cfg = config.current()
-    context: dict[str, Any] = {"attachment": attachment, "space": attachment.space}
+    # What the error states offer besides the reason: the way back to the file, and its download when allowed.
+    context: dict[str, Any] = {
+        "attachment": attachment,
+        "space": attachment.space,
+        "can_download": can_download(role),
+        "purpose": "edit",
+    }
     if not cfg.configured:
         return render(request, "connector/unavailable.html", {**context, "reason": "not_configured"}, status=503)
     if not formats.can_view(attachment.file_type):
@@ -95,6 +101,7 @@ def editor_page(request: HttpRequest, attachment_id: int) -> HttpResponse:
             "ds_url": cfg.public_url,
             "decision": decision,
             "editor_scripts": EDITOR_SCRIPTS,
+            "save_as": events.can_save_copy(request.user, role),
             # Offered in view mode when this user could edit: the editor then shows an "Edit" button.
             "edit_url": request.path if decision.mode == "view" and best.mode == "edit" else "",
         },
@@ -132,7 +139,8 @@ def download(request: HttpRequest, attachment_id: int) -> HttpResponse:
             raise links.BadLink(_NOT_SIGNED_FOR_THIS_LINK)
     except links.BadLink as exc:
         return _ds_fetch_refused(f"download of attachment {attachment_id}", str(exc))
-    attachment = Attachment.objects.select_related("space").filter(pk=attachment_id).first()
+    # A file in the trash opens in no editor (its last session's save still reaches it through the callback).
+    attachment = Attachment.objects.select_related("space").filter(pk=attachment_id, deleted_at__isnull=True).first()
     user = _link_user(claims.get("u"))
     if attachment is None or user is None or not can_view(role_in_space(user, attachment.space)):
         return _json_error("no such file", 404)
@@ -225,9 +233,10 @@ def check_file(request: HttpRequest) -> HttpResponse:
     """The blank docx the DS downloads during the connection check (connector/checks.py), like ``download``."""
     if request.method not in {"GET", "HEAD"}:
         return _json_error("method not allowed", 405)
-    cfg = config.current()
     try:
-        links.read_token(request.GET.get("token"), checks.LINK_PURPOSE, max_age=checks.CHECK_FILE_TTL)
+        claims = links.read_token(request.GET.get("token"), checks.LINK_PURPOSE, max_age=checks.CHECK_FILE_TTL)
+        # The secret under check, which "Check only" has not stored.
+        cfg = checks.check_file_config(claims)
         if cfg.jwt_enabled and not _ds_token_matches(request, cfg):
             raise links.BadLink(_NOT_SIGNED_FOR_THIS_LINK)
     except links.BadLink as exc:
@@ -255,7 +264,11 @@ def changes(request: HttpRequest, version_id: int) -> HttpResponse:
             raise links.BadLink(_NOT_SIGNED_FOR_THIS_LINK)
     except links.BadLink as exc:
         return _ds_fetch_refused(f"changes download of version {version_id}", str(exc))
-    version = Version.objects.select_related("attachment__space", "edit_info").filter(pk=version_id).first()
+    version = (
+        Version.objects.select_related("attachment__space", "edit_info")
+        .filter(pk=version_id, attachment__deleted_at__isnull=True)
+        .first()
+    )
     user = _link_user(claims.get("u"))
     if version is None or user is None or not can_view(role_in_space(user, version.attachment.space)):
         return _json_error("no such file", 404)

@@ -16,7 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
-from attachments import uploads
+from attachments import trash, uploads
 from attachments.models import Attachment, Membership, Role, Space, Version
 from tests.conftest import Personas, make_user
 
@@ -47,9 +47,21 @@ class Call:
     send: Callable[[Client, Personas, Attachment], object]
 
 
+def _trashed(personas: Personas, attachment: Attachment) -> int:
+    """The fixture's file moved to the trash by the editor (so the editor may restore it); its id."""
+    trash.attachment_trash(attachment=attachment, deleted_by=personas.editor)
+    return attachment.pk
+
+
 CALLS = {
     "spaces-list": Call("spaces-list", lambda c, p, a: c.get("/api/spaces/")),
     "spaces-create": Call("spaces-create", lambda c, p, a: c.post("/api/spaces/", {"name": "New", "description": ""})),
+    "space-get": Call("space-get", lambda c, p, a: c.get(f"/api/spaces/{p.space.pk}/")),
+    "space-rename": Call(
+        "space-rename",
+        lambda c, p, a: c.patch(f"/api/spaces/{p.space.pk}/", {"name": "Renamed"}, content_type="application/json"),
+    ),
+    "space-delete": Call("space-delete", lambda c, p, a: c.delete(f"/api/spaces/{p.space.pk}/?confirm={p.space.name}")),
     "members-list": Call("members-list", lambda c, p, a: c.get(f"/api/spaces/{p.space.pk}/members/")),
     "members-set": Call(
         "members-set",
@@ -71,23 +83,32 @@ CALLS = {
     ),
     "download": Call("download", lambda c, p, a: c.get(f"/api/attachments/{a.pk}/download/?version=1")),
     "download-head": Call("download-head", lambda c, p, a: c.head(f"/api/attachments/{a.pk}/download/")),
+    "trash-list": Call("trash-list", lambda c, p, a: c.get(f"/api/spaces/{p.space.pk}/trash/")),
+    "trash-restore": Call("trash-restore", lambda c, p, a: c.post(f"/api/attachments/{_trashed(p, a)}/restore/")),
+    "trash-purge": Call("trash-purge", lambda c, p, a: c.post(f"/api/attachments/{_trashed(p, a)}/purge/")),
 }
 
 # Expected status per endpoint for: anonymous, outsider, viewer, editor, owner (space admin), staff.
 MATRIX = {
     "spaces-list": (401, 200, 200, 200, 200, 200),
     "spaces-create": (401, 201, 201, 201, 201, 201),
+    "space-get": (401, 404, 200, 200, 200, 200),
+    "space-rename": (401, 404, 403, 403, 200, 200),
+    "space-delete": (401, 404, 403, 403, 204, 204),
     "members-list": (401, 404, 200, 200, 200, 200),
     "members-set": (401, 404, 403, 403, 201, 201),
     "attachments-list": (401, 404, 200, 200, 200, 200),
     "attachments-upload": (401, 404, 403, 201, 201, 201),
     "attachment-get": (401, 404, 200, 200, 200, 200),
     "attachment-rename": (401, 404, 403, 200, 200, 200),
-    "attachment-delete": (401, 404, 403, 403, 204, 204),
+    "attachment-delete": (401, 404, 403, 204, 204, 204),
     "versions-list": (401, 404, 200, 200, 200, 200),
     "versions-create": (401, 404, 403, 201, 201, 201),
     "download": (401, 404, 200, 200, 200, 200),
     "download-head": (401, 404, 200, 200, 200, 200),
+    "trash-list": (401, 404, 403, 200, 200, 200),
+    "trash-restore": (401, 404, 403, 200, 200, 200),
+    "trash-purge": (401, 404, 403, 403, 204, 204),
 }
 
 
@@ -95,7 +116,7 @@ def test_it_covers_every_api_route_in_the_matrix() -> None:
     from attachments.api_urls import urlpatterns
 
     assert set(MATRIX) == set(CALLS)
-    assert len(urlpatterns) == 6  # a new route must get rows in MATRIX
+    assert len(urlpatterns) == 10  # a new route must get rows in MATRIX
 
 
 @pytest.mark.parametrize(
@@ -237,7 +258,7 @@ def test_it_explains_an_unknown_username(personas: Personas) -> None:
     )
 
     assert response.status_code == 400
-    assert response.json() == {"username": ["There is no user with this username."]}
+    assert response.json() == {"username": ["There is no user with this username or e-mail address."]}
 
 
 def test_it_refuses_an_unknown_role(personas: Personas) -> None:
@@ -371,7 +392,7 @@ def test_it_renames_an_attachment_with_a_clean_title(personas: Personas, attachm
     assert attachment.title == "Budget.docx"
 
 
-def test_it_deletes_an_attachment_and_its_files(
+def test_it_moves_a_deleted_attachment_to_the_trash_and_keeps_its_files(
     personas: Personas, attachment: Attachment, django_capture_on_commit_callbacks
 ) -> None:
     assert len(stored_files()) == 1
@@ -380,8 +401,9 @@ def test_it_deletes_an_attachment_and_its_files(
         response = personas.client_for("owner").delete(f"/api/attachments/{attachment.pk}/")
 
     assert response.status_code == 204
-    assert not Attachment.objects.exists()
-    assert stored_files() == []
+    # In the trash (tests/test_trash_api.py), not gone: storage is freed only when it is purged.
+    assert Attachment.objects.get(pk=attachment.pk).deleted_at is not None
+    assert len(stored_files()) == 1
 
 
 # --- versions and downloads --------------------------------------------------------------------------

@@ -134,9 +134,10 @@ def test_it_says_what_to_check_when_api_js_cannot_load(
     address = public_url.format(live_server=live_server.url)
     config.update(public_url=address, connector_url=live_server.url)
     attachment = make_attachment(personas.space, "Budget.docx")
-    page = open_editor(browser_page, personas, attachment)
+    # Staff are told the address and what to check; others are told to ask them (tests/test_editor_error_pages.py).
+    page = open_editor(browser_page, personas, attachment, persona="staff")
 
-    alert = page.locator("#onlyoffice-alert")
+    alert = page.locator("#onlyoffice-unreachable")
     alert.wait_for(state="visible")
     text = alert.text_content()
     assert "could not be reached" in text

@@ -214,11 +214,34 @@ def test_it_does_not_guess_without_any_address_of_this_application(connected) ->
 
     results = run()
 
-    assert outcome(results)["mixed_content"] == "pass"
-    assert results["mixed_content"].message.startswith("Not checked")
+    # Skipped, not passed, yet no failure: nothing is known to be wrong.
+    assert outcome(results)["mixed_content"] == "skip"
+    assert results["mixed_content"].ok
+    assert "--app-url" in results["mixed_content"].message
     assert outcome(results)["reach_connector"] == "fail"
     assert "Set the connector URL (ONLYOFFICE_CONNECTOR_URL)" in results["reach_connector"].message
     assert connected.requests_to("/converter") == []
+
+
+def test_it_says_what_is_wrong_and_what_to_do_about_mixed_content(connected) -> None:
+    message = run(app_url="https://attachments.example.com/")["mixed_content"].message
+
+    assert message.startswith("Browsers will refuse to open the editor: ")
+    assert "this application's pages are served over HTTPS (https://attachments.example.com)" in message
+    assert f"the Document Server's public URL is plain HTTP ({connected.url})" in message
+    assert message.endswith("Serve the Document Server over HTTPS and enter its https:// address as the public URL.")
+
+
+def test_it_checks_settings_that_are_not_stored(connected, live_server) -> None:
+    # The stored secret is wrong; the one under check is the Document Server's, which signs its download of the
+    # check file: this app must verify that download with the secret under check, not the stored one.
+    config.update(jwt_secret=WRONG_SECRET)
+    entered = config.preview(jwt_secret=connected.secret)
+
+    results = {result.step: result for result in checks.run_checks(entered, app_url=live_server.url + "/")}
+
+    assert outcome(results) == dict.fromkeys(STEP_IDS, "pass")
+    assert config.current().jwt_secret == WRONG_SECRET
 
 
 def test_it_reports_every_step_when_no_document_server_is_set(db) -> None:
@@ -329,6 +352,21 @@ def test_it_prints_fail_and_skip_lines_and_exits_non_zero(connected) -> None:
     labels = [line.split()[0] for line in out.getvalue().splitlines()]
     assert labels == ["PASS", "FAIL", "SKIP", "SKIP", "SKIP", "FAIL"]
     assert "FAIL  Document Server is healthy: GET " in out.getvalue()
+
+
+def test_it_prints_skip_for_the_step_it_cannot_judge(connected, live_server) -> None:
+    out = io.StringIO()
+
+    call_command("onlyoffice", "check", stdout=out)  # no --app-url: judged from the connector URL
+    config.update(connector_url="")
+    with pytest.raises(CommandError):  # the Document Server cannot reach this app without an address
+        call_command("onlyoffice", "check", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    mixed = [line for line in lines if "(no mixed content)" in line]
+    assert mixed[0].startswith("PASS  ") and "Judged from the connector URL" in mixed[0]
+    assert mixed[1].startswith("SKIP  ") and "--app-url" in mixed[1]
+    assert "Not checked" not in out.getvalue()
 
 
 def test_it_fails_the_command_when_the_connector_url_is_not_set(connected) -> None:

@@ -419,6 +419,9 @@ def test_it_saves_a_copy_into_the_space_chosen_in_the_dialog(editing_setup, brow
 @pytest.mark.browser
 def test_it_offers_viewers_no_editing_events(editing_setup, browser_page) -> None:
     personas, attachment, _fake_ds = editing_setup
+    # Somewhere to save a copy, so that the viewer's page answers "Save copy as" (the round trip below).
+    drafts = services.space_create(name="Drafts", created_by=personas.owner)
+    services.membership_set(space=drafts, user=personas.viewer, role=Role.EDITOR)
     page, frame = open_editor(browser_page, personas, attachment, persona="viewer")
     send_event(frame, "onRequestUsers", {"c": "mention"})
     send_event(frame, "onRequestRename", "Hijacked")

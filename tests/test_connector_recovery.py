@@ -12,7 +12,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -360,3 +360,19 @@ def test_it_recovers_forgotten_files_from_the_command_and_leaves_foreign_keys(ed
     assert (version.source, version.comment) == (VersionSource.EDITOR, FORGOTTEN_COMMENT)
     assert version.edit_info.recovered is True
     assert fake_ds.forgotten_keys == ["another-integrators-key"]
+
+
+def test_it_says_once_what_the_document_server_answered(editing_setup) -> None:
+    _personas, _attachment, fake_ds = editing_setup
+    # A path on the fake DS that is not a Document Server: its command service answers 404.
+    config.update(public_url=f"{fake_ds.url}/not-the-document-server")
+
+    with pytest.raises(CommandError) as raised:
+        call_command("onlyoffice", "recover", stdout=io.StringIO())
+
+    message = str(raised.value)
+    assert message == (
+        "The Document Server answered HTTP 404 while handling the command “getForgottenList”. "
+        "Is the internal URL right?"
+    )
+    assert message.count("Document Server") == 1

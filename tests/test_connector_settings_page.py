@@ -15,6 +15,7 @@ from connector import config
 from connector.models import ConnectorSettings
 from tests.conftest import Personas
 from tests.support.onlyoffice_env import clear_onlyoffice_environment
+from tests.support.screens import screens
 
 URL = "/onlyoffice/settings/"
 SECRET = "page-secret-Zq7-that-must-never-reach-the-html-0123456789"
@@ -86,6 +87,12 @@ def post(client: Client, *, action: str = "save", **changes: Any):
 def stored_row() -> dict[str, Any]:
     row = ConnectorSettings.objects.filter(pk=config.SETTINGS_PK).first()
     return {} if row is None else {**model_to_dict(row), "updated_at": row.updated_at}
+
+
+def page_value(html: str, name: str) -> str:
+    """The value a text input of the page shows."""
+    match = re.search(rf'<input type="(?:text|url)" name="{name}" value="([^"]*)"', html)
+    return match.group(1) if match else ""
 
 
 def field_errors(html: str, name: str) -> str:
@@ -433,7 +440,23 @@ def test_it_saves_and_checks_a_working_document_server(staff: Client, live_serve
     assert config.current().public_url == fake_ds.url
 
 
-def test_it_keeps_the_settings_when_the_document_server_is_down(staff: Client, live_server, fake_ds) -> None:
+def checked_token(html: str) -> str:
+    """The token of the "Save anyway" (or "Save these settings") form the results offer."""
+    match = re.search(r'<input type="hidden" name="checked" value="([^"]+)">', html)
+    assert match, "the results offer to store the values checked"
+    return match.group(1)
+
+
+def edit_action_offered(personas: Personas, make_attachment) -> bool:
+    attachment = make_attachment(personas.space, "Plan.docx")
+    html = personas.client_for("editor").get(reverse("space_detail", args=[personas.space.pk])).content.decode()
+    attachment.delete()
+    return "Edit in ONLYOFFICE" in html
+
+
+def test_it_stores_nothing_when_a_step_fails(
+    staff: Client, personas: Personas, make_attachment, live_server, fake_ds
+) -> None:
     url = fake_ds.url
     fake_ds.down()
 
@@ -443,12 +466,93 @@ def test_it_keeps_the_settings_when_the_document_server_is_down(staff: Client, l
     outcomes = check_outcomes(html)
     assert outcomes["healthcheck"] == "fail"
     assert "skipped" in outcomes.values()
-    assert "FAIL · " in html
-    assert "SKIPPED · " in html
-    assert "The ONLYOFFICE settings were saved." in html
+    assert "FAIL · " in html and "SKIPPED · " in html
+    assert "Nothing was saved: a step failed." in html
+    assert "The ONLYOFFICE settings were saved." not in html
+    assert stored_row() == {}
+    assert not config.current().configured
+    assert not edit_action_offered(personas, make_attachment)
+    # The form keeps what was entered, the secret aside (never rendered), and the results offer "Save anyway".
+    assert page_value(html, "public_url") == url
+    assert SECRET not in html
+    assert 'value="save_checked"' in html and "Save anyway" in html
+
+
+def test_it_stores_exactly_the_checked_values_when_the_admin_saves_anyway(
+    staff: Client, personas: Personas, make_attachment, live_server, fake_ds
+) -> None:
+    url = fake_ds.url
+    fake_ds.down()
+    failed = post(staff, action="check", public_url=url, connector_url=live_server.url, jwt_secret=SECRET)
+
+    response = staff.post(URL, {"action": "save_checked", "checked": checked_token(failed.content.decode())})
+
+    assert response.status_code == 302
     cfg = config.current()
     assert (cfg.public_url, cfg.connector_url, cfg.jwt_secret) == (url, live_server.url, SECRET)
-    assert SECRET not in html
+    assert edit_action_offered(personas, make_attachment)
+    assert "The ONLYOFFICE settings were saved." in staff.get(URL).content.decode()
+
+
+def test_it_refuses_a_save_anyway_it_did_not_offer(staff: Client, live_server, fake_ds) -> None:
+    fake_ds.down()
+    post(staff, action="check", public_url=fake_ds.url, connector_url=live_server.url)
+
+    response = staff.post(URL, {"action": "save_checked", "checked": "not-the-tokén"}, follow=True)
+
+    assert stored_row() == {}
+    assert "enter them again and check" in response.content.decode()
+
+
+def test_it_offers_save_anyway_once(staff: Client, live_server, fake_ds) -> None:
+    fake_ds.down()
+    failed = post(staff, action="check", public_url=fake_ds.url, connector_url=live_server.url)
+    token = checked_token(failed.content.decode())
+    staff.post(URL, {"action": "save_checked", "checked": token})
+    config.update(public_url="https://changed.example.com")
+
+    staff.post(URL, {"action": "save_checked", "checked": token})
+
+    assert config.current().public_url == "https://changed.example.com"
+
+
+def test_it_checks_only_and_stores_nothing(staff: Client, live_server, fake_ds) -> None:
+    response = post(
+        staff, action="check_only", public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    outcomes = check_outcomes(html)
+    assert {outcome for step, outcome in outcomes.items() if step != "browser"} == {"pass"}, outcomes
+    assert outcomes["browser"] == "pending"
+    assert f'data-api-url="{fake_ds.url}/web-apps/apps/api/documents/api.js"' in html
+    assert "Nothing was saved yet" in html
+    assert "Save these settings" in html
+    assert stored_row() == {}
+
+
+def test_it_checks_the_values_entered_not_the_stored_ones(staff: Client, live_server, fake_ds) -> None:
+    config.update(public_url="http://127.0.0.1:9", connector_url=live_server.url, jwt_secret="a-stored-secret-" * 3)
+    before = stored_row()
+
+    response = post(staff, action="check_only", public_url=fake_ds.url, internal_url="", jwt_secret=fake_ds.secret)
+
+    # Every step passes with the entered URL and secret, which the stored ones would fail.
+    outcomes = check_outcomes(response.content.decode())
+    assert {outcome for step, outcome in outcomes.items() if step != "browser"} == {"pass"}, outcomes
+    assert stored_row() == before
+
+
+def test_it_stores_the_checked_values_of_check_only_on_request(staff: Client, live_server, fake_ds) -> None:
+    checked = post(
+        staff, action="check_only", public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret
+    )
+
+    staff.post(URL, {"action": "save_checked", "checked": checked_token(checked.content.decode())})
+
+    cfg = config.current()
+    assert (cfg.public_url, cfg.jwt_secret) == (fake_ds.url, fake_ds.secret)
 
 
 def test_it_reports_a_secret_the_document_server_refuses(staff: Client, live_server, fake_ds) -> None:
@@ -457,7 +561,7 @@ def test_it_reports_a_secret_the_document_server_refuses(staff: Client, live_ser
     html = response.content.decode()
     assert check_outcomes(html)["secret"] == "fail"
     assert "does not match the Document Server" in html
-    assert config.current().jwt_secret == SECRET
+    assert stored_row() == {}
 
 
 def test_it_runs_no_check_when_the_form_is_refused(staff: Client, fake_ds) -> None:
@@ -489,3 +593,45 @@ def test_it_loads_api_js_in_the_browser_after_save_and_check(
     text = page.inner_text("#browser-check")
 
     assert message in text
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("ds_up", "button", "state"), [(False, "check", "failed-check"), (True, "check_only", "check-only")]
+)
+def test_it_shows_the_check_results_and_stores_nothing_in_every_screen(
+    personas: Personas, browser, live_server, fake_ds, ds_up: bool, button: str, state: str
+) -> None:
+    url = fake_ds.url
+    if not ds_up:
+        fake_ds.down()
+
+    def act(screen) -> None:
+        page = screen.page
+        page.fill("#id_public_url", url)
+        page.fill("#id_connector_url", live_server.url)
+        page.fill("#id_jwt_secret", fake_ds.secret)
+        page.click(f"button[value={button}]")
+        page.wait_for_selector("#checks")
+
+    def check(screen) -> None:
+        page = screen.page
+        # The browser's own step loads api.js from the URL entered, though it is not stored.
+        page.wait_for_selector(f"#browser-check[data-outcome={'pass' if ds_up else 'fail'}]")
+        assert page.locator("#checks-outcome").get_attribute("data-stored") == "false"
+        assert page.locator("button[value=save_checked]").is_visible()
+        assert page.input_value("#id_public_url") == url
+        assert page.evaluate("document.documentElement.scrollWidth") <= screen.width
+        assert stored_row() == {}
+
+    screens(
+        browser,
+        live_server,
+        personas.client_for("staff"),
+        URL,
+        folder="onlyoffice-settings-check-first",
+        state=state,
+        act=act,
+        check=check,
+    )

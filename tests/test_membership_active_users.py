@@ -14,7 +14,7 @@ from attachments import services
 from attachments.models import Membership, Role
 from tests.conftest import Personas, make_user
 
-UNKNOWN = "There is no user with this username."
+UNKNOWN = "There is no user with this username or e-mail address."
 
 
 def api_add(personas: Personas, username: str, role: str = "viewer"):

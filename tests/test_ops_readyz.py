@@ -114,3 +114,18 @@ def test_it_reports_a_document_server_that_says_it_is_unhealthy(fake_ds) -> None
         "status": "unhealthy",
         "latency_ms": response.json()["documentserver"]["latency_ms"],
     }
+
+
+def test_it_says_what_an_http_error_from_the_document_server_means(fake_ds) -> None:
+    # Something answers at the address, so it is not "unreachable": it is not the Document Server.
+    config.update(public_url=f"{fake_ds.url}/not-the-document-server", jwt_secret=fake_ds.secret)
+
+    response = Client().get("/readyz")
+
+    assert response.status_code == 200
+    server = response.json()["documentserver"]
+    assert server["ok"] is False
+    assert server["status"] == "http error"
+    assert server["http_status"] == 404
+    assert server["detail"] == "answered HTTP 404: is the internal URL the Document Server's?"
+    assert fake_ds.secret not in response.content.decode()

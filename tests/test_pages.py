@@ -84,8 +84,8 @@ ENDPOINTS = [
     Endpoint(
         "attachment_rename", "post", "editor", 302, _attachment_url("attachment_rename"), lambda p: {"title": "b.txt"}
     ),
-    Endpoint("attachment_delete", "get", "admin", 200, _attachment_url("attachment_delete")),
-    Endpoint("attachment_delete", "post", "admin", 302, _attachment_url("attachment_delete")),
+    Endpoint("attachment_delete", "get", "editor", 200, _attachment_url("attachment_delete")),
+    Endpoint("attachment_delete", "post", "editor", 302, _attachment_url("attachment_delete")),
 ]
 
 
@@ -330,7 +330,7 @@ def test_it_refuses_a_rename_to_nothing_visible(personas: Personas, make_attachm
     assert attachment.title == "keep.docx"
 
 
-def test_it_deletes_an_attachment_with_its_files(personas: Personas, make_attachment):
+def test_it_moves_a_deleted_attachment_to_the_trash_with_its_files(personas: Personas, make_attachment):
     attachment = make_attachment(personas.space)
     services.version_create(attachment=attachment, chunks=[b"v2"], source="upload", created_by=None)
     assert len(_stored_files()) == 2
@@ -338,14 +338,15 @@ def test_it_deletes_an_attachment_with_its_files(personas: Personas, make_attach
 
     confirm = client.get(reverse("attachment_delete", args=[attachment.id]))
     with pytest.MonkeyPatch.context() as patch:
-        # The files go once the transaction commits; the test transaction never does, so run the hooks now.
+        # Files would go once the transaction commits; the test transaction never does, so run the hooks now.
         patch.setattr("django.db.transaction.on_commit", lambda func, using=None, robust=False: func())
         response = client.post(reverse("attachment_delete", args=[attachment.id]))
 
-    assert b"cannot be undone" in confirm.content
+    assert b"Until then it can be restored" in confirm.content
     assert response["Location"] == reverse("space_detail", args=[personas.space.id])
-    assert not Attachment.objects.filter(pk=attachment.pk).exists()
-    assert _stored_files() == []
+    # In the trash (tests/test_trash.py), its files kept until it is purged.
+    assert Attachment.objects.get(pk=attachment.pk).deleted_by == personas.owner
+    assert len(_stored_files()) == 2
 
 
 def test_it_downloads_a_non_ascii_title_with_an_rfc_6266_disposition(personas: Personas, make_attachment):
@@ -531,7 +532,8 @@ def test_it_shows_upload_and_admin_controls_by_role(personas: Personas, make_att
 
     assert '<input type="file"' not in pages["viewer"]
     assert 'multiple class="file-input"' in pages["editor"]
-    assert delete_url not in pages["editor"]
+    assert delete_url not in pages["viewer"]
+    assert delete_url in pages["editor"]
     assert delete_url in pages["owner"]
     assert reverse("space_members", args=[personas.space.id]) in pages["owner"]
 
@@ -544,7 +546,8 @@ def test_it_adds_a_member_and_reports_an_unknown_username_beside_the_field(perso
     added = client.post(url, {"username": "oscar", "role": "editor"})
 
     assert unknown.status_code == 400
-    assert re.search(r'id="id_username_error">.*There is no user with this username', unknown.content.decode())
+    unknown_error = r'id="id_username_error">.*There is no user with this username or e-mail address'
+    assert re.search(unknown_error, unknown.content.decode())
     assert added.status_code == 302
     assert Membership.objects.get(space=personas.space, user=personas.outsider).role == Role.EDITOR
 

@@ -69,8 +69,10 @@
     editor: function () { return window.docEditor; }
   };
 
+  // The page holds what to say (the file, the way back, a download, and the address for staff only).
   function unreachable() {
-    showAlert(shell.dataset.msgUnreachable, shell.dataset.msgCheck + " " + shell.dataset.apiUrl);
+    loading.hidden = true;
+    document.getElementById("onlyoffice-unreachable").hidden = false;
   }
 
   function builtInHandlers() {

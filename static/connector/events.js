@@ -1,15 +1,15 @@
 // Answers editor events with this app's endpoints: save a copy, rename, insert an image, mentions.
 //
 // Loaded after editor.js (see its header). Editing features are offered only to a config in edit mode, and
-// "Save copy as" only when downloads are allowed: the Document Server hides a feature's button when its event
-// has no handler (protocol §1), so a viewer never sees buttons that would only be refused.
+// "Save copy as" only when the user may take a copy and has a space to save it in: the Document Server hides a
+// feature's button when its event has no handler (protocol §1), so a viewer never sees buttons that would only
+// be refused.
 (function () {
   "use strict";
   var page = window.OnlyofficeEditorPage;
   if (!page) { return; }
   var config = page.config;
   var editing = (config.editorConfig || {}).mode === "edit";
-  var permissions = (config.document || {}).permissions || {};
 
   function byId(id) { return document.getElementById(id); }
 
@@ -119,7 +119,9 @@
       .catch(function (problem) { page.showAlert(problem.message); });
   }
 
-  if (permissions.download !== false) { page.on("onRequestSaveAs", saveAs); }
+  // The page says whether a copy has anywhere to go (connector.events.can_save_copy): a viewer with no space to
+  // add files to is not offered a dialog that could only say so.
+  if (page.shell.dataset.saveAs === "true") { page.on("onRequestSaveAs", saveAs); }
   page.on("onMetaChange", metaChange);
   if (editing) {
     page.on("onRequestRename", rename);

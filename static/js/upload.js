@@ -5,14 +5,26 @@
 
   var PARALLEL = 2;
 
-  function formatSize(bytes) {
-    var units = ["B", "KB", "MB", "GB"];
-    var size = bytes;
-    for (var i = 0; i < units.length; i++) {
-      if (size < 1024 || i === units.length - 1) return i === 0 ? size + " B" : size.toFixed(1) + " " + units[i];
-      size /= 1024;
+  // A size as the pages write it (config/jinja2.py filesize): the page hands over its units, [factor, "%(size)s MiB"]
+  // in its language (data-size-units); the number is in the page's language too, with at most one decimal.
+  function formatSize(form, bytes) {
+    var units;
+    try {
+      units = JSON.parse(form.dataset.sizeUnits || "[]");
+    } catch (ignored) {
+      units = [];
     }
-    return size + " B";
+    var unit = null;
+    units.forEach(function (candidate) {
+      if (bytes >= candidate[0]) unit = candidate;
+    });
+    if (!unit) unit = units[0];
+    if (!unit) return "";
+    var number = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+      maximumFractionDigits: unit[0] === 1 ? 0 : 1,
+      useGrouping: false
+    }).format(bytes / unit[0]);
+    return unit[1].replace("%(size)s", number);
   }
 
   function csrfToken(form) {
@@ -20,7 +32,7 @@
     return input ? input.value : "";
   }
 
-  function makeItem(list, file) {
+  function makeItem(list, file, sizeText) {
     var item = document.createElement("li");
     item.className = "upload-item";
     var name = document.createElement("span");
@@ -28,7 +40,7 @@
     name.textContent = file.name;
     var size = document.createElement("span");
     size.className = "upload-size";
-    size.textContent = formatSize(file.size);
+    size.textContent = sizeText;
     var bar = document.createElement("progress");
     bar.max = 100;
     bar.value = 0;
@@ -118,7 +130,7 @@
     var limit = parseInt(form.dataset.maxSize, 10);
     var queue = [];
     Array.prototype.forEach.call(files, function (file) {
-      var row = makeItem(list, file);
+      var row = makeItem(list, file, formatSize(form, file.size));
       if (limit && file.size > limit) {
         finish(row, false, form.dataset.tooLarge.replace("{name}", file.name));
       } else {

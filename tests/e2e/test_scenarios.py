@@ -265,11 +265,14 @@ def test_it_explains_on_the_editor_page_that_the_document_server_is_down(
     list_tab.goto(space_path(personas))
     editor = open_in_editor(user, list_tab, "Budget.docx")
 
-    alert = editor.page.locator("#onlyoffice-alert")
+    alert = editor.page.locator("#onlyoffice-unreachable")
     expect(alert).to_be_visible()
     expect(alert).to_contain_text("The ONLYOFFICE Document Server could not be reached.")
-    expect(alert).to_contain_text("Check that the Document Server is running")
-    expect(alert).to_contain_text(f"{fake_ds.url}/web-apps/apps/api/documents/api.js")
+    expect(alert).to_contain_text("“Budget.docx” cannot be opened in the editor right now.")
+    # An editor cannot open the settings: told whom to ask, not the address (staff: tests/test_editor_error_pages.py).
+    expect(alert).to_contain_text("ask an administrator")
+    expect(alert).not_to_contain_text(fake_ds.url)
+    expect(alert.get_by_role("link", name="Back to the file")).to_be_visible()
     expect(editor.page.locator("#onlyoffice-loading")).to_be_hidden()
     shots(editor.page, "editor-unreachable")
 
@@ -311,6 +314,9 @@ def test_it_saves_and_checks_the_settings_step_by_step(
     secret_step = page.locator('[data-check="secret"]')
     expect(secret_step).to_have_attribute("data-outcome", "fail")
     expect(secret_step).to_contain_text("The secret key does not match the Document Server's")
+    # Checked before storing: the failing secret is not stored unless the admin chooses "Save anyway".
+    expect(page.get_by_role("button", name="Save anyway")).to_be_visible()
+    assert config.current().jwt_secret == fake_ds.secret
     shots(page, "check-wrong-secret")
     html = page.content()
     assert fake_ds.secret not in html and WRONG_SECRET not in html

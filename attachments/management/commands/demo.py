@@ -85,10 +85,7 @@ class Command(BaseCommand):
         existing = user_model.objects.filter(username=ADMIN_USERNAME).first()
         if existing is not None:
             self.stdout.write(
-                _(
-                    "The demo account %(user)s exists. "
-                    "Forgot its password? Run: python manage.py changepassword %(user)s"
-                )
+                _("The demo account %(user)s exists. Forgot its password? Run: ./manage.py changepassword %(user)s")
                 % {"user": ADMIN_USERNAME}
             )
             return existing
@@ -103,7 +100,7 @@ class Command(BaseCommand):
             "user": ADMIN_USERNAME,
             "password": password,
         }
-        note = _("This password is shown only now. Change it with: python manage.py changepassword %(user)s") % {
+        note = _("This password is shown only now. Change it with: ./manage.py changepassword %(user)s") % {
             "user": ADMIN_USERNAME
         }
         self.stdout.write(f"\n{rule}\n{self.style.SUCCESS(banner)}\n{note}\n{rule}\n")

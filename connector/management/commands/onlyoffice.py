@@ -7,8 +7,8 @@ falls back to its ONLYOFFICE_* variable) and prints the effective settings and w
 The secret is the exception: an empty one is refused, since it would turn JWT off; ``--clear-secret`` says so.
 
 ``onlyoffice check [--app-url URL]`` runs the connection check (connector/checks.py), prints each step as
-PASS, FAIL or SKIP, and exits non-zero when any step fails; a JWT secret short enough to guess is warned about
-first.
+PASS, FAIL or SKIP (not run: a step it needs failed, or nothing to judge it by), and exits non-zero when any
+step fails; a JWT secret short enough to guess is warned about first.
 
 ``onlyoffice cleanup [--dry-run]`` lists the stored files under ``spaces/`` that no row points at and are
 older than a day (connector/sweep.py), and deletes them unless ``--dry-run``.
@@ -26,6 +26,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from connector import checks, config, recovery, sweep
 from connector.docserver import DocServerError
@@ -145,6 +146,19 @@ class Command(BaseCommand):
             raise CommandError(
                 _("%(failed)d of %(total)d checks did not pass.") % {"failed": failed, "total": len(results)}
             )
+        skipped = sum(1 for result in results if result.skipped)
+        if skipped:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    ngettext(
+                        "All checks that ran passed; %(count)d was skipped.",
+                        "All checks that ran passed; %(count)d were skipped.",
+                        skipped,
+                    )
+                    % {"count": skipped}
+                )
+            )
+            return
         self.stdout.write(self.style.SUCCESS(_("All checks passed.")))
 
     def _print_effective(self) -> None:
