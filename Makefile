@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrations-check messages venv demo clean
+.PHONY: run test lint types format migrations-check messages venv demo clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=python3.11")'
@@ -29,6 +29,10 @@ run: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy with the Django and DRF plugins over config, attachments and connector (pyproject.toml, [tool.mypy]).
+types: venv
+	$(VENV)/bin/mypy
 
 format: venv
 	$(VENV)/bin/ruff format .
@@ -54,7 +58,8 @@ messages: venv
 		$(VENV)/bin/pybabel compile -d locale -D django -l $$lang --statistics; \
 	done
 
-test: lint migrations-check
+# The order of CI: lint, types, migrations, then the tests.
+test: lint types migrations-check
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # 200 editing sessions over 60 s against gunicorn, Celery, PostgreSQL, Redis and the fake DS (bench/README.md).
@@ -79,4 +84,4 @@ bench: venv
 		$(MAKE) --no-print-directory $$target || status=1; done; exit $$status
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache tests/artifacts
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache tests/artifacts

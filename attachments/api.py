@@ -8,11 +8,13 @@ Views only look up, check and call a service.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.conf import settings
-from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
-from django.http import HttpResponse
+from django.db.models import CharField, Model, OuterRef, QuerySet, Subquery, Value
+from django.db.models.expressions import BaseExpression
+from django.http import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -33,7 +35,6 @@ from attachments.errors import AttachmentRuleError, BeingEdited, SpaceBeingEdite
 from attachments.models import Attachment, Membership, Role, Space, Version
 from attachments.permissions import (
     DOWNLOAD_REFUSED,
-    AnyUser,
     can_admin,
     can_download,
     can_edit,
@@ -53,8 +54,10 @@ from attachments.serializers import (
 )
 from attachments.storage import FileTooLarge
 from attachments.uploads import upload_too_large, upload_too_large_message
+from attachments.users import AnyUser, AuthenticatedRequest, User
 
 RoleCheck = Callable[[Role | None], bool]
+M = TypeVar("M", bound=Model)
 # Ids beyond a bigint cannot exist; PostgreSQL would reject them in a query rather than find nothing.
 _MAX_ID = 2**63 - 1
 
@@ -115,8 +118,9 @@ def attachment_for(user: AnyUser, pk: int, allowed: RoleCheck, forbidden: str | 
     return attachment
 
 
-def spaces_with_role(user: AnyUser) -> QuerySet[Space]:
-    if user.is_staff:  # type: ignore[union-attr]
+def spaces_with_role(user: User) -> QuerySet[Space]:
+    role: BaseExpression
+    if user.is_staff:
         role = Value(Role.ADMIN.value, output_field=CharField())
     else:
         role = Subquery(Membership.objects.filter(space=OuterRef("pk"), user=user).values("role")[:1])
@@ -127,7 +131,7 @@ def too_large_response() -> Response:
     return Response({"detail": upload_too_large_message()}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
 
 
-class ApiView(GenericAPIView):
+class ApiView(GenericAPIView[M]):
     # Token first: DRF takes WWW-Authenticate from the first class, and answers 401 rather than 403 only
     # when there is one (SessionAuthentication has none). Both classes are still tried on every request.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
@@ -137,16 +141,16 @@ class ApiView(GenericAPIView):
 # --- spaces and members -----------------------------------------------------------------------------
 
 
-class SpaceListView(ApiView):
+class SpaceListView(ApiView[Space]):
     serializer_class = SpaceSerializer
 
     @extend_schema(responses=SpaceSerializer(many=True), summary="Spaces the caller can see")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         page = self.paginate_queryset(spaces_with_role(request.user))
         return self.get_paginated_response(SpaceSerializer(page, many=True).data)
 
     @extend_schema(request=SpaceSerializer, responses={201: SpaceSerializer}, summary="Create a space")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = SpaceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         space = services.space_create(created_by=request.user, **serializer.validated_data)
@@ -164,17 +168,17 @@ _CONFIRM_PARAMETER = OpenApiParameter(
 )
 
 
-class SpaceDetailView(ApiView):
+class SpaceDetailView(ApiView[Space]):
     serializer_class = SpaceSerializer
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(responses=SpaceSerializer, summary="A space")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         space = space_for(request.user, pk, can_view)
         return Response(SpaceSerializer(spaces_with_role(request.user).get(pk=space.pk)).data)
 
     @extend_schema(request=SpaceSerializer, responses=SpaceSerializer, summary="Rename a space (space admins)")
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         space = space_for(request.user, pk, can_admin)
         serializer = SpaceSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -198,7 +202,7 @@ class SpaceDetailView(ApiView):
         description="Deletes the space, its memberships and every file with every version, those in its trash "
         "too, and frees their storage. Nothing goes to the trash; it cannot be undone.",
     )
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         space = space_for(request.user, pk, can_admin)
         try:
             services.space_delete(space=space, confirmation=request.query_params.get("confirm", ""))
@@ -209,11 +213,11 @@ class SpaceDetailView(ApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SpaceMembersView(ApiView):
+class SpaceMembersView(ApiView[Membership]):
     serializer_class = MemberSerializer
 
     @extend_schema(responses=MemberSerializer(many=True), summary="Members of a space")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         space = space_for(request.user, pk, can_view)
         members = space.memberships.select_related("user").order_by("user__username")
         page = self.paginate_queryset(members)
@@ -224,7 +228,7 @@ class SpaceMembersView(ApiView):
         responses={200: MemberSerializer, 201: MemberSerializer},
         summary="Add a member or change their role (space admins)",
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         space = space_for(request.user, pk, can_admin)
         serializer = MemberSetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -242,14 +246,14 @@ class SpaceMembersView(ApiView):
 # --- attachments ------------------------------------------------------------------------------------
 
 
-class AttachmentListView(ApiView):
+class AttachmentListView(ApiView[Attachment]):
     serializer_class = AttachmentSerializer
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
         parameters=[_SPACE_PARAMETER], responses=AttachmentSerializer(many=True), summary="Attachments of a space"
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         space = space_for(request.user, space_id_from(request.query_params.get("space")), can_view)
         page = self.paginate_queryset(selectors.in_name_order(attachments_shown().filter(space=space)))
         return self.get_paginated_response(AttachmentSerializer(page, many=True, context={"request": request}).data)
@@ -260,8 +264,10 @@ class AttachmentListView(ApiView):
         summary="Upload a new attachment (editors)",
         description="A name the space already has, case aside, gets a number: the answer has the title given.",
     )
-    def post(self, request: Request) -> Response:
-        space = space_for(request.user, space_id_from(request.data.get("space")), can_edit)
+    def post(self, request: AuthenticatedRequest) -> Response:
+        # Form parsers only: the body is a mapping (a QueryDict, or {} when empty), never a JSON list.
+        raw_space = request.data.get("space") if isinstance(request.data, dict) else None
+        space = space_for(request.user, space_id_from(raw_space), can_edit)
         if upload_too_large(request):
             return too_large_response()
         serializer = AttachmentUploadSerializer(data=request.data)
@@ -281,12 +287,12 @@ class AttachmentListView(ApiView):
         return Response(AttachmentSerializer(shown, context={"request": request}).data, status=201)
 
 
-class AttachmentDetailView(ApiView):
+class AttachmentDetailView(ApiView[Attachment]):
     serializer_class = AttachmentSerializer
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(responses=AttachmentSerializer, summary="An attachment")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         attachment = attachment_for(request.user, pk, can_view)
         return Response(AttachmentSerializer(attachment, context={"request": request}).data)
 
@@ -299,7 +305,7 @@ class AttachmentDetailView(ApiView):
         summary="Rename (editors)",
         description="A name another file of the space has, case aside, gets a number: the answer has the title given.",
     )
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         attachment = attachment_for(request.user, pk, can_edit)
         serializer = AttachmentRenameSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -323,7 +329,7 @@ class AttachmentDetailView(ApiView):
         "``GET /api/spaces/{id}/trash/`` and can be restored (``POST /api/attachments/{id}/restore/``) or, by "
         "space admins, deleted for good at once (``POST /api/attachments/{id}/purge/``).",
     )
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         attachment = attachment_for(request.user, pk, can_edit)
         try:
             trash.attachment_trash(attachment=attachment, deleted_by=request.user)
@@ -332,12 +338,12 @@ class AttachmentDetailView(ApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class VersionListView(ApiView):
+class VersionListView(ApiView[Version]):
     serializer_class = VersionSerializer
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(responses=VersionSerializer(many=True), summary="Versions of an attachment, newest first")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         attachment = attachment_for(request.user, pk, can_view)
         page = self.paginate_queryset(selectors.versions_of(attachment))
         return self.get_paginated_response(VersionSerializer(page, many=True, context={"request": request}).data)
@@ -351,7 +357,7 @@ class VersionListView(ApiView):
         },
         summary="Upload a new version (editors)",
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         attachment = attachment_for(request.user, pk, can_edit)
         if upload_too_large(request):
             return too_large_response()
@@ -378,9 +384,10 @@ class _AnyAccept(DefaultContentNegotiation):
     """A download answers whatever the client accepts; its errors are JSON all the same."""
 
     def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
-        return renderers[0], renderers[0].media_type
+        first = next(iter(renderers))
+        return first, first.media_type
 
 
 def version_number_from(raw: str | None) -> int | None:
@@ -392,7 +399,7 @@ def version_number_from(raw: str | None) -> int | None:
     return int(raw)
 
 
-class DownloadView(ApiView):
+class DownloadView(ApiView[Attachment]):
     renderer_classes = [JSONRenderer]
     content_negotiation_class = _AnyAccept
 
@@ -405,7 +412,7 @@ class DownloadView(ApiView):
         },
         summary="Download the file of a version (streamed; HEAD works too)",
     )
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         attachment = attachment_for(request.user, pk, can_download, str(DOWNLOAD_REFUSED))
         version = selectors.version_get(attachment, version_number_from(request.query_params.get("version")))
         if version is None:

@@ -18,7 +18,7 @@ from attachments.models import Attachment, Version
 ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
 
 
-def version_response(request: HttpRequest, *, attachment: Attachment, version: Version) -> HttpResponse:
+def version_response(request: HttpRequest, *, attachment: Attachment, version: Version) -> HttpResponseBase:
     """Stream the version's file in constant memory, as a download (``never_rendered``); HEAD and If-None-Match work.
 
     The same answer for people (file page, API) and for the Document Server (its document and history links).
@@ -27,11 +27,11 @@ def version_response(request: HttpRequest, *, attachment: Attachment, version: V
     etag = f'"{version.sha256}"'
     if request.headers.get("If-None-Match") == etag:
         return HttpResponseNotModified(headers={"ETag": etag})
-    response = _proxy_response(version)
-    if response is not None:
-        response["ETag"] = etag
-        return never_rendered(response, filename=attachment.title)
-    handle = default_storage.open(version.file.name, "rb")
+    proxied = _proxy_response(version)
+    if proxied is not None:
+        proxied["ETag"] = etag
+        return never_rendered(proxied, filename=attachment.title)
+    handle = default_storage.open(version.stored_name, "rb")
     _cork_until_closed(request, handle)
     response = FileResponse(handle, content_type=version.content_type or "application/octet-stream")
     response["Content-Length"] = str(version.size)
@@ -47,8 +47,8 @@ def never_rendered(response: ResponseT, *, filename: str) -> ResponseT:
     the session of whoever opens it. The Document Server's links carry no session and, without a JWT secret,
     nothing but their token, so anyone who saw one in an editor config could send it to a victim. Hence: always
     an attachment, never sniffed into HTML, and sandboxed (an opaque origin, no scripts) should a browser render
-    it after all. Used for every version (pages, API, the DS's links) and connector.views' changes zip and check
-    file.
+    it after all. Used for every version (pages, API, the DS's links), and for the changes zip and check file the
+    Document Server fetches (connector/views/docserver.py).
     """
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["X-Content-Type-Options"] = "nosniff"
@@ -57,7 +57,7 @@ def never_rendered(response: ResponseT, *, filename: str) -> ResponseT:
     return response
 
 
-def _cork_until_closed(request: HttpRequest, handle: File) -> None:
+def _cork_until_closed(request: HttpRequest, handle: File[bytes]) -> None:
     """Under gunicorn, send the file in full TCP segments, as nginx does with ``tcp_nopush``.
 
     gunicorn writes the headers, then hands the whole file to one sendfile(2). On loopback, a 200 MB file took
@@ -96,13 +96,13 @@ def _proxy_response(version: Version) -> HttpResponse | None:
     if mode == "off":
         return None
     try:
-        local_path = default_storage.path(version.file.name)
+        local_path = default_storage.path(version.stored_name)
     except NotImplementedError:
         return None
     response = HttpResponse(content_type=version.content_type or "application/octet-stream")
     if mode == "x-accel-redirect":
         prefix = getattr(settings, "ATTACHMENTS_SENDFILE_PREFIX", "/protected-media/").rstrip("/")
-        response["X-Accel-Redirect"] = f"{prefix}/{quote(version.file.name)}"
+        response["X-Accel-Redirect"] = f"{prefix}/{quote(version.stored_name)}"
     else:
         response["X-Sendfile"] = local_path
     response["Cache-Control"] = "private, no-cache"

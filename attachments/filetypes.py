@@ -17,6 +17,8 @@ import zlib
 from typing import BinaryIO
 from xml.etree import ElementTree
 
+from attachments.filenames import file_type
+
 HEAD_SIZE = 8192
 # The parts read to tell a package's type are small; a bigger one is not a document we made or asked for.
 PART_LIMIT = 1024 * 1024
@@ -191,7 +193,7 @@ def _ooxml_type(archive: zipfile.ZipFile) -> str | None:
 
 def _content_type(content_types: ElementTree.Element, part: str) -> str:
     """The part's content type: its Override, else the Default for its extension (names compare caselessly)."""
-    extension = posixpath.splitext(part)[1].lstrip(".").lower()
+    extension = file_type(posixpath.basename(part))
     default = ""
     for element in content_types:
         tag = _local(element.tag)

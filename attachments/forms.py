@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from attachments.filenames import clean_title
@@ -28,7 +27,7 @@ class TitleField(forms.CharField):
 
     def to_python(self, value: object) -> str:
         # Cleaning first drops control characters such as NUL, which the plain field would reject outright.
-        return clean_title(super().to_python(value), fallback="")
+        return clean_title(super().to_python(value) or "", fallback="")
 
 
 class RenameForm(forms.Form):
@@ -51,7 +50,7 @@ class MemberAddForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
 
     def clean_username(self) -> str:
-        username = self.cleaned_data["username"].strip()
+        username: str = self.cleaned_data["username"].strip()
         # Found like the API finds it; whether the account may join is the service's rule (membership_set).
         self.cleaned_data["user"] = user_by_username_or_email(username)
         if self.cleaned_data["user"] is None:
@@ -71,6 +70,6 @@ class SpaceDeleteForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
-    def __init__(self, *args: Any, space_name: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: QueryDict | None = None, *, space_name: str) -> None:
+        super().__init__(data)
         self.fields["confirm"].help_text = _("Type “%(name)s” exactly as it is written.") % {"name": space_name}

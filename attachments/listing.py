@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from attachments.actions import Action, RowExtras, id_url, menu_sections
+from attachments.display import datetime_format, filesize, user_name
 from attachments.models import Attachment, Role
 from attachments.permissions import can_edit
-from config.jinja2 import datetime_format, filesize, user_name
 
 
 @dataclass(frozen=True)

@@ -134,3 +134,10 @@ class Version(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attachment} v{self.number}"
+
+    @property
+    def stored_name(self) -> str:
+        """The file's name in storage. Every saved version has one: its file is written before its row."""
+        name = self.file.name
+        assert name, "a version without a stored file"
+        return name

@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 
 from attachments.models import ROLE_RANK, Membership, Role, Space
+from attachments.users import AnyUser
 
-AnyUser = AbstractBaseUser | AnonymousUser
 T = TypeVar("T")
 
 
@@ -27,7 +26,7 @@ def role_in_space(user: AnyUser, space: Space) -> Role | None:
     """The user's effective role in the space, or None when the space must look non-existent to them."""
     if not user.is_authenticated:
         return None
-    if user.is_staff:  # type: ignore[union-attr]
+    if user.is_staff:
         return Role.ADMIN
     role = Membership.objects.filter(space=space, user=user).values_list("role", flat=True).first()
     return Role(role) if role else None
@@ -63,7 +62,7 @@ def sees_whole_trash(role: Role | str | None) -> bool:
     return can_admin(role)
 
 
-def can_restore(role: Role | str | None, *, user: AbstractBaseUser | AnonymousUser, deleted_by_id: int | None) -> bool:
+def can_restore(role: Role | str | None, *, user: AnyUser, deleted_by_id: int | None) -> bool:
     return sees_whole_trash(role) or (can_see_trash(role) and deleted_by_id is not None and deleted_by_id == user.pk)
 
 
@@ -118,6 +117,6 @@ def checked_for_page(found: tuple[T, Role] | None, needs: Callable[[Role | None]
 def visible_spaces(user: AnyUser) -> QuerySet[Space]:
     if not user.is_authenticated:
         return Space.objects.none()
-    if user.is_staff:  # type: ignore[union-attr]
+    if user.is_staff:
         return Space.objects.all()
     return Space.objects.filter(memberships__user=user)

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import CharField, Count, Model, Q, QuerySet, Sum, Value
+from django.db.models.expressions import Combinable, RawSQL
 from django.db.models.functions import Concat, Lower
 from django.utils.translation import gettext_lazy
 
 from attachments import editing, filenames
 from attachments.filenames import clean_title
 from attachments.models import Attachment, Membership, Role, Space, Version
+from attachments.users import AnyUser, User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+M = TypeVar("M", bound=Model)
 
 
 def attachments_in_space(space: Space) -> QuerySet[Attachment]:
@@ -54,7 +59,7 @@ def version_get(attachment: Attachment, number: int | None) -> Version | None:
 UNKNOWN_USER = gettext_lazy("There is no user with this username or e-mail address.")
 
 
-def user_by_username_or_email(text: str) -> AbstractBaseUser | None:
+def user_by_username_or_email(text: str) -> User | None:
     """The account someone typed to add as a member (members page and API alike): its exact username, else the
     one case-insensitive username match, else the one account with this e-mail address, case aside.
 
@@ -80,7 +85,7 @@ MEMBER_SEARCH_MIN_LENGTH = 2
 MEMBER_SEARCH_LIMIT = 8
 
 
-def member_candidates(space: Space, query: str) -> list[AbstractBaseUser]:
+def member_candidates(space: Space, query: str) -> list[User]:
     """Active accounts a space admin may add: not members yet, whose username or name contains ``query``, or
     whose e-mail address is ``query`` as a whole (case aside); at most MEMBER_SEARCH_LIMIT, by username.
 
@@ -142,10 +147,10 @@ def files_being_edited(space: Space) -> list[tuple[str, list[str]]]:
 
 
 def attachment_with_role(
-    user,
+    user: AnyUser,
     attachment_id: int,
     *,
-    annotations: Mapping[str, Any] | None = None,
+    annotations: Mapping[str, Combinable] | None = None,
     related: tuple[str, ...] = ("space", "updated_by"),
     in_trash: bool = False,
 ) -> tuple[Attachment, Role] | None:
@@ -162,36 +167,42 @@ def attachment_with_role(
     queryset = Attachment.objects.select_related(*related).filter(
         pk=attachment_id, current_version__gte=1, deleted_at__isnull=not in_trash
     )
-    if not user.is_staff:
-        queryset = queryset.annotate(member_role=_member_role(user, f'"{Attachment._meta.db_table}"."space_id"'))
-    attachment = _only(queryset.annotate(**(annotations or {})))
-    if attachment is None:
-        return None
-    # Staff act as admins of every space (attachments.permissions.role_in_space).
-    role = Role.ADMIN if user.is_staff else (Role(attachment.member_role) if attachment.member_role else None)
-    return (attachment, role) if role is not None else None
+    if user.is_staff:
+        # Staff act as admins of every space (attachments.permissions.role_in_space).
+        attachment = _only(queryset.annotate(**(annotations or {})))
+        return (attachment, Role.ADMIN) if attachment is not None else None
+    role = _member_role(user, f'"{Attachment._meta.db_table}"."space_id"')
+    found: WithAnnotations[Attachment, MemberRole] | None = _only(
+        queryset.annotate(member_role=role, **(annotations or {}))
+    )
+    return (found, Role(found.member_role)) if found is not None and found.member_role else None
 
 
-def space_with_role(user, space_id: int) -> tuple[Space, Role] | None:
+def space_with_role(user: AnyUser, space_id: int) -> tuple[Space, Role] | None:
     """The space and the user's role in it, or None when it must look non-existent to them (one query)."""
     if not user.is_authenticated:
         return None
     queryset = Space.objects.filter(pk=space_id)
-    if not user.is_staff:
-        queryset = queryset.annotate(member_role=_member_role(user, f'"{Space._meta.db_table}"."id"'))
-    space = _only(queryset)
-    if space is None:
-        return None
-    role = Role.ADMIN if user.is_staff else (Role(space.member_role) if space.member_role else None)
-    return (space, role) if role is not None else None
+    if user.is_staff:
+        space = _only(queryset)
+        return (space, Role.ADMIN) if space is not None else None
+    role = _member_role(user, f'"{Space._meta.db_table}"."id"')
+    found: WithAnnotations[Space, MemberRole] | None = _only(queryset.annotate(member_role=role))
+    return (found, Role(found.member_role)) if found is not None and found.member_role else None
 
 
-def _member_role(user, space_column: str) -> RawSQL:
+class MemberRole(TypedDict):
+    """What ``_member_role`` adds to a space or attachment row: the user's role there, None if not a member."""
+
+    member_role: str | None
+
+
+def _member_role(user: User, space_column: str) -> RawSQL:
     """The user's role in the space whose id is ``space_column`` of the outer query (NULL: not a member).
 
     Raw SQL rather than ``Subquery(Membership.objects...)``: every page checks the role, and the ORM spends
-    ~0.3 ms compiling a correlated subquery each time, more than PostgreSQL takes to run the whole query
-    (docs/performance.md). The text is fixed; the user id is the only parameter.
+    more CPU compiling a correlated subquery each time than PostgreSQL takes to run the whole query
+    (figures: docs/performance.md). The text is fixed; the user id is the only parameter.
     """
     table = Membership._meta.db_table
     # Both names come from model metadata and the two callers above, never from input.
@@ -199,7 +210,7 @@ def _member_role(user, space_column: str) -> RawSQL:
     return RawSQL(sql, [user.pk], output_field=CharField())  # noqa: S611 - the user id is a bound parameter
 
 
-def _only(queryset: QuerySet) -> Any:
+def _only(queryset: QuerySet[M]) -> M | None:
     # The row by primary key, or None; unlike first(), no ORDER BY for the database to plan or the ORM to compile.
     rows = list(queryset.order_by()[:1])
     return rows[0] if rows else None

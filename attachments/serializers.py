@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NotRequired, TypedDict, TypeVar
 
 from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import Model
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from attachments.models import Attachment, Membership, Role, Space, Version
 from attachments.selectors import UNKNOWN_USER, user_by_username_or_email
 from attachments.trash import purge_due
+from attachments.users import User
+
+M = TypeVar("M", bound=Model)
 
 
-def _absolute(serializer: serializers.Serializer, path: str) -> str:
-    return serializer.context["request"].build_absolute_uri(path)
+def _absolute(serializer: serializers.BaseSerializer[M], path: str) -> str:
+    request: Request = serializer.context["request"]
+    return request.build_absolute_uri(path)
 
 
-class SpaceSerializer(serializers.ModelSerializer):
+class SpaceSerializer(serializers.ModelSerializer[Space]):
     # The caller's own role, annotated by the view's queryset (staff are admins everywhere).
     role = serializers.ChoiceField(choices=Role.choices, source="user_role", read_only=True)
 
@@ -29,7 +35,7 @@ class SpaceSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(serializers.ModelSerializer[Membership]):
     username = serializers.CharField(source="user.username", read_only=True)
     name = serializers.CharField(source="user.get_full_name", read_only=True)
 
@@ -39,14 +45,22 @@ class MemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MemberSetSerializer(serializers.Serializer):
+class MemberSetData(TypedDict):
+    """``MemberSetSerializer``'s validated data: the name as typed, the role, and the account found for the name."""
+
+    username: str
+    role: str
+    user: NotRequired[User]
+
+
+class MemberSetSerializer(serializers.Serializer[None]):
     username = serializers.CharField(
         max_length=254,
         help_text="The username, or the e-mail address of exactly one account (case aside).",
     )
     role = serializers.ChoiceField(choices=Role.choices)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+    def validate(self, attrs: MemberSetData) -> MemberSetData:
         # Found as the members page finds it; whether the account may join is the service's rule (membership_set).
         user = user_by_username_or_email(attrs["username"])
         if user is None:
@@ -55,7 +69,7 @@ class MemberSetSerializer(serializers.Serializer):
         return attrs
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
     space = serializers.IntegerField(source="space_id", read_only=True)
     file_type = serializers.CharField(read_only=True)
     version = serializers.IntegerField(source="current_version", read_only=True)
@@ -98,31 +112,31 @@ class AttachmentSerializer(serializers.ModelSerializer):
 class UploadField(serializers.FileField):
     """A file in a multipart body; shown as binary in the schema, so the docs page offers a file picker."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(allow_empty_file=True, use_url=False, **kwargs)
+    def __init__(self) -> None:
+        super().__init__(allow_empty_file=True, use_url=False)
 
 
 class TitleField(serializers.CharField):
     """A title as typed or as a file was called: cleaned by the services (clean_title), never refused for
     the control characters that cleaning removes, NUL included, just as the filename of an upload is not."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=1000, **kwargs)
+    def __init__(self, *, required: bool | None = None, allow_blank: bool = False) -> None:
+        super().__init__(max_length=1000, required=required, allow_blank=allow_blank)
         self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
 
 
-class AttachmentRenameSerializer(serializers.Serializer):
+class AttachmentRenameSerializer(serializers.Serializer[None]):
     title = TitleField()
 
 
-class AttachmentUploadSerializer(serializers.Serializer):
+class AttachmentUploadSerializer(serializers.Serializer[None]):
     space = serializers.IntegerField(min_value=1)
     file = UploadField()
     # Defaults to the uploaded file's name; either way it is cleaned into a safe display title.
     title = TitleField(required=False, allow_blank=True)
 
 
-class VersionSerializer(serializers.ModelSerializer):
+class VersionSerializer(serializers.ModelSerializer[Version]):
     created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
     download_url = serializers.SerializerMethodField()
 
@@ -147,12 +161,12 @@ class VersionSerializer(serializers.ModelSerializer):
         return _absolute(self, f"{path}?version={version.number}")
 
 
-class VersionUploadSerializer(serializers.Serializer):
+class VersionUploadSerializer(serializers.Serializer[None]):
     file = UploadField()
     comment = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
-class TrashItemSerializer(serializers.ModelSerializer):
+class TrashItemSerializer(serializers.ModelSerializer[Attachment]):
     """A file in its space's trash (attachments.trash): who deleted it, when, and when it is deleted for good."""
 
     space = serializers.IntegerField(source="space_id", read_only=True)

@@ -12,9 +12,8 @@ the typed errors of attachments.errors.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, models, router, transaction
 from django.db.models.deletion import Collector
 from django.utils.translation import gettext as _
@@ -32,6 +31,7 @@ from attachments.storage import (
     storage_name_for,
     store_chunks,
 )
+from attachments.users import User
 
 T = TypeVar("T")
 # Each lost race for a name costs one attempt; this many writers naming files alike at the same instant is absurd.
@@ -40,7 +40,7 @@ _NAME_ATTEMPTS = 20
 _DELETE_BATCH = 500
 
 
-def space_create(*, name: str, created_by: AbstractBaseUser | None, description: str = "") -> Space:
+def space_create(*, name: str, created_by: User | None, description: str = "") -> Space:
     """A new space; its creator becomes its admin."""
     with transaction.atomic():
         space = Space.objects.create(name=name.strip(), description=description, created_by=created_by)
@@ -109,7 +109,7 @@ class InactiveUser(Exception):
     adds members learns nothing about accounts they could not add anyway."""
 
 
-def membership_set(*, space: Space, user: AbstractBaseUser, role: Role | str) -> Membership:
+def membership_set(*, space: Space, user: User, role: Role | str) -> Membership:
     """Add the user to the space with the role, or change their role. Idempotent.
 
     Raises InactiveUser when a deactivated account would join (a member's role may still change, so that
@@ -125,14 +125,14 @@ def membership_set(*, space: Space, user: AbstractBaseUser, role: Role | str) ->
     return membership
 
 
-def membership_remove(*, space: Space, user: AbstractBaseUser) -> None:
+def membership_remove(*, space: Space, user: User) -> None:
     """Take the user out of the space. Raises LastAdmin when they are its only admin."""
     with transaction.atomic():
         _refuse_losing_the_last_admin(space, user, None)
         Membership.objects.filter(space=space, user=user).delete()
 
 
-def _refuse_losing_the_last_admin(space: Space, user: AbstractBaseUser, new_role: Role | None) -> None:
+def _refuse_losing_the_last_admin(space: Space, user: User, new_role: Role | None) -> None:
     if new_role == Role.ADMIN:
         return
     # Locking the space row serialises membership changes: two admins demoting each other at once cannot
@@ -148,10 +148,10 @@ def version_create(
     attachment: Attachment,
     chunks: Iterable[bytes],
     source: VersionSource | str,
-    created_by: AbstractBaseUser | None,
+    created_by: User | None,
     comment: str = "",
     max_size: int | None = None,
-    before_commit: Any = None,
+    before_commit: Callable[[Version], object] | None = None,
 ) -> Version:
     """Store the chunks as the attachment's next version (numbers are 1..n, unique and gap-free).
 
@@ -205,7 +205,7 @@ def attachment_create(
     space: Space,
     title: str,
     chunks: Iterable[bytes],
-    created_by: AbstractBaseUser | None,
+    created_by: User | None,
     source: VersionSource | str = VersionSource.UPLOAD,
     comment: str = "",
     max_size: int | None = None,
@@ -264,7 +264,7 @@ def version_upload(
     attachment: Attachment,
     uploaded_name: str,
     chunks: Iterable[bytes],
-    created_by: AbstractBaseUser | None,
+    created_by: User | None,
     comment: str = "",
     max_size: int | None = None,
 ) -> Version:
@@ -289,18 +289,18 @@ def version_upload(
     )
 
 
-def version_restore(*, version: Version, restored_by: AbstractBaseUser | None) -> Version:
+def version_restore(*, version: Version, restored_by: User | None) -> Version:
     """Copy an old version's file into a new version; the history is never rewritten."""
     return version_create(
         attachment=version.attachment,
-        chunks=open_chunks(version.file.name),
+        chunks=open_chunks(version.stored_name),
         source=VersionSource.RESTORE,
         created_by=restored_by,
         comment=f"Restored from version {version.number}",
     )
 
 
-def attachment_rename(*, attachment: Attachment, title: str, renamed_by: AbstractBaseUser | None) -> Attachment:
+def attachment_rename(*, attachment: Attachment, title: str, renamed_by: User | None) -> Attachment:
     """Rename the attachment; its title is then the name it got.
 
     The new title must keep the file's extension, case aside (``_title_keeping_extension``), or ExtensionChange
@@ -362,7 +362,12 @@ def _delete_with_stored_files(obj: Attachment | Space) -> dict[str, int]:
     collector.collect([obj])
     names = _stored_names(collector)
     _total, deleted = collector.delete()
-    transaction.on_commit(lambda: [delete_quietly(name) for name in names])
+
+    def delete_files() -> None:
+        for name in names:
+            delete_quietly(name)
+
+    transaction.on_commit(delete_files)
     return deleted
 
 

@@ -18,6 +18,7 @@ from attachments.errors import SpaceBeingEdited, SpaceNameMismatch
 from attachments.forms import SpaceDeleteForm, SpaceForm
 from attachments.models import Role, Space
 from attachments.permissions import can_admin, can_download, can_edit, checked_for_page
+from attachments.users import AuthenticatedHttpRequest
 
 
 def _admin_space(request: HttpRequest, space_id: int) -> tuple[Space, Role]:
@@ -36,7 +37,7 @@ def _context(space: Space, role: Role) -> dict[str, object]:
 
 
 @login_required
-def space_settings(request: HttpRequest, space_id: int) -> HttpResponse:
+def space_settings(request: AuthenticatedHttpRequest, space_id: int) -> HttpResponse:
     space, role = _admin_space(request, space_id)
     form = SpaceForm(request.POST or None, initial={"name": space.name, "description": space.description})
     if request.method == "POST" and form.is_valid():
@@ -53,7 +54,7 @@ def space_settings(request: HttpRequest, space_id: int) -> HttpResponse:
 
 
 @login_required
-def space_delete(request: HttpRequest, space_id: int) -> HttpResponse:
+def space_delete(request: AuthenticatedHttpRequest, space_id: int) -> HttpResponse:
     space, role = _admin_space(request, space_id)
     form = SpaceDeleteForm(request.POST or None, space_name=space.name)
     status = 200
@@ -89,7 +90,7 @@ def space_delete(request: HttpRequest, space_id: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def member_search(request: HttpRequest, space_id: int) -> HttpResponse:
+def member_search(request: AuthenticatedHttpRequest, space_id: int) -> HttpResponse:
     """People a space admin may add, for the members page's suggestions (static/js/member-search.js).
 
     Each comes as name and username, never an e-mail address (selectors.member_candidates says why).

@@ -8,9 +8,12 @@ import mimetypes
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO, cast
 
 from django.core.files import File
 from django.core.files.storage import default_storage
+
+from attachments.filenames import file_type
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -110,8 +113,8 @@ def content_type_for(title: str) -> str:
 
 def storage_name_for(*, space_id: int, title: str) -> str:
     """A fresh storage name that owes nothing to the uploaded filename except a short, tame extension."""
-    _stem, dot, ext = title.rpartition(".")
-    suffix = f".{ext.lower()}" if dot and ext.isascii() and ext.isalnum() and len(ext) <= 10 else ""
+    ext = file_type(title)
+    suffix = f".{ext}" if ext.isascii() and ext.isalnum() and len(ext) <= 10 else ""
     return f"spaces/{space_id}/{uuid.uuid4().hex}{suffix}"
 
 
@@ -120,7 +123,8 @@ def store_chunks(chunks: Iterable[bytes], *, name: str, max_size: int | None = N
     stream = _MeasuredStream(chunks, max_size)
     saved_name: str | None = None
     try:
-        saved_name = default_storage.save(name, File(stream, name=name))
+        # File() is typed to take a typing.IO, which typeshed does not declare io's classes to be; it only reads.
+        saved_name = default_storage.save(name, File(cast(BinaryIO, stream), name=name))
     except BaseException:
         # A partial write may exist under the name we asked for (or an alternative the storage chose).
         if default_storage.exists(name):

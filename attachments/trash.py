@@ -21,7 +21,6 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -31,6 +30,7 @@ from attachments import editing, services
 from attachments.errors import BeingEdited, NotInTrash
 from attachments.models import Attachment, Role, Space
 from attachments.permissions import sees_whole_trash
+from attachments.users import User
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def purge_due(attachment: Attachment) -> datetime:
     return attachment.deleted_at + trash_lifetime()
 
 
-def trash_of(space: Space, *, user: AbstractBaseUser, role: Role) -> QuerySet[Attachment]:
+def trash_of(space: Space, *, user: User, role: Role) -> QuerySet[Attachment]:
     """The trashed files of the space the user may see, most recently deleted first: all of them for its admins,
     the ones they deleted themselves for its editors (callers have checked ``can_see_trash``)."""
     items = (
@@ -79,7 +79,7 @@ def being_edited_message(attachment: Attachment) -> str:
 # --- writes --------------------------------------------------------------------------------------------------------
 
 
-def attachment_trash(*, attachment: Attachment, deleted_by: AbstractBaseUser | None) -> None:
+def attachment_trash(*, attachment: Attachment, deleted_by: User | None) -> None:
     """Move the file to its space's trash. Idempotent: a file already in the trash stays as it was.
 
     Raises BeingEdited, changing nothing, while someone is editing it (attachments.editing).

@@ -12,15 +12,15 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from attachments import selectors, trash
 from attachments.api import _MAX_ID, ApiView, RoleCheck, attachments_shown, require_role
 from attachments.errors import NotInTrash
 from attachments.models import Attachment, Role, Space
-from attachments.permissions import AnyUser, can_purge, can_restore, can_see_trash
+from attachments.permissions import can_purge, can_restore, can_see_trash
 from attachments.serializers import AttachmentSerializer, TrashItemSerializer
+from attachments.users import AnyUser, AuthenticatedRequest
 
 _NOT_IN_TRASH = OpenApiResponse(description="No such file in a trash the caller can see (or not in the trash).")
 
@@ -45,7 +45,7 @@ def _trashed_for(user: AnyUser, pk: int, allowed: RoleCheck) -> tuple[Attachment
     return found
 
 
-class SpaceTrashView(ApiView):
+class SpaceTrashView(ApiView[Attachment]):
     serializer_class = TrashItemSerializer
 
     @extend_schema(
@@ -53,13 +53,13 @@ class SpaceTrashView(ApiView):
         summary="The space's trash (editors: the files they deleted; admins: all)",
         description="Most recently deleted first; ``purge_at`` is when the sweep deletes the file for good.",
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         space, role = _space_for(request.user, pk, can_see_trash)
         page = self.paginate_queryset(trash.trash_of(space, user=request.user, role=role))
         return self.get_paginated_response(TrashItemSerializer(page, many=True, context={"request": request}).data)
 
 
-class TrashRestoreView(ApiView):
+class TrashRestoreView(ApiView[Attachment]):
     serializer_class = AttachmentSerializer
 
     @extend_schema(
@@ -69,7 +69,7 @@ class TrashRestoreView(ApiView):
         description="The file is back in its space with all its versions. If another file took its name meanwhile, "
         "it gets the next free number: the answer has the title given.",
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         attachment, role = _trashed_for(request.user, pk, can_see_trash)
         if not can_restore(role, user=request.user, deleted_by_id=attachment.deleted_by_id):
             raise PermissionDenied(_("Only the space's admins can restore files that others deleted."))
@@ -81,14 +81,14 @@ class TrashRestoreView(ApiView):
         return Response(AttachmentSerializer(shown, context={"request": request}).data)
 
 
-class TrashPurgeView(ApiView):
+class TrashPurgeView(ApiView[Attachment]):
     @extend_schema(
         request=None,
         responses={204: None, 404: _NOT_IN_TRASH},
         summary="Delete a file in the trash for good (space admins)",
         description="Deletes the file with all its versions and frees their storage at once; it cannot be undone.",
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         attachment, _role = _trashed_for(request.user, pk, can_purge)
         try:
             trash.attachment_purge(attachment=attachment)

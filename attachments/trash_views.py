@@ -31,6 +31,7 @@ from attachments.permissions import (
     checked_for_page,
     sees_whole_trash,
 )
+from attachments.users import AuthenticatedHttpRequest
 
 PAGE_SIZE = 50
 
@@ -43,7 +44,7 @@ def _trashed_for(
 
 
 @login_required
-def attachment_trash(request: HttpRequest, attachment_id: int) -> HttpResponse:
+def attachment_trash(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpResponse:
     """GET: what moving the file to the trash means (or who is editing it); POST: move it there."""
     attachment, _role = checked_for_page(selectors.attachment_with_role(request.user, attachment_id), can_edit)
     if request.method == "POST":
@@ -80,7 +81,7 @@ class TrashRow:
 
 @login_required
 @require_safe
-def space_trash(request: HttpRequest, space_id: int) -> HttpResponse:
+def space_trash(request: AuthenticatedHttpRequest, space_id: int) -> HttpResponse:
     space, role = checked_for_page(selectors.space_with_role(request.user, space_id), can_see_trash)
     page = Paginator(trash.trash_of(space, user=request.user, role=role), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
@@ -104,7 +105,7 @@ def space_trash(request: HttpRequest, space_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def trash_restore(request: HttpRequest, attachment_id: int) -> HttpResponse:
+def trash_restore(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpResponse:
     attachment, role = _trashed_for(request, attachment_id)
     if not can_restore(role, user=request.user, deleted_by_id=attachment.deleted_by_id):
         raise PermissionDenied(_("Only the space's admins can restore files that others deleted."))
@@ -123,7 +124,7 @@ def trash_restore(request: HttpRequest, attachment_id: int) -> HttpResponse:
 
 
 @login_required
-def trash_purge(request: HttpRequest, attachment_id: int) -> HttpResponse:
+def trash_purge(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpResponse:
     """GET: confirm; POST: delete the trashed file for good (space admins)."""
     attachment, _role = _trashed_for(request, attachment_id, can_purge)
     if request.method == "POST":

@@ -13,7 +13,7 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from config.jinja2 import filesize
+from attachments.display import filesize
 
 _FLAG = "_upload_too_large"
 

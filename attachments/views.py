@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TypedDict
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -45,6 +45,7 @@ from attachments.permissions import (
 )
 from attachments.storage import FileTooLarge
 from attachments.uploads import upload_too_large, upload_too_large_message
+from attachments.users import AuthenticatedHttpRequest
 
 PAGE_SIZE = 50
 # The live list asks for one page of rows at most (PAGE_SIZE), with room to spare.
@@ -74,7 +75,7 @@ def _upload_failed(request: HttpRequest, message: str, status: int, back: str) -
     return redirect(back)
 
 
-def _uploaded_files(request: HttpRequest) -> tuple[list[UploadedFile], str | None, int]:
+def _uploaded_files(request: HttpRequest) -> tuple[list[UploadedFile[bytes]], str | None, int]:
     """The request's files, or an error message and status. Must run before anything else reads the body."""
     if upload_too_large(request):
         return [], upload_too_large_message(), 413
@@ -84,7 +85,7 @@ def _uploaded_files(request: HttpRequest) -> tuple[list[UploadedFile], str | Non
     return files, None, 200
 
 
-def _actions_context(role: Role) -> dict[str, Any]:
+def _actions_context(role: Role) -> dict[str, object]:
     return {
         "role": role,
         "role_label": Role(role).label,
@@ -98,7 +99,7 @@ def _actions_context(role: Role) -> dict[str, Any]:
 
 @login_required
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     my_role = Membership.objects.filter(space=OuterRef("pk"), user=request.user).values("role")[:1]
     spaces = (
         visible_spaces(request.user)
@@ -116,7 +117,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def space_create(request: HttpRequest) -> HttpResponse:
+def space_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SpaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         space = services.space_create(
@@ -129,7 +130,7 @@ def space_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def space_detail(request: HttpRequest, space_id: int) -> HttpResponse:
+def space_detail(request: AuthenticatedHttpRequest, space_id: int) -> HttpResponse:
     space, role = _space_for(request, space_id)
     query = request.GET.get("q", "").strip()[:200]
     attachments = selectors.attachments_in_space(space)
@@ -151,7 +152,7 @@ def space_detail(request: HttpRequest, space_id: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def space_rows(request: HttpRequest, space_id: int) -> HttpResponse:
+def space_rows(request: AuthenticatedHttpRequest, space_id: int) -> HttpResponse:
     """The current state of some rows of the space page, for its live list (static/js/live.js)."""
     space, role = _space_for(request, space_id)
     ids, error = _row_ids(request.GET.get("ids", ""))
@@ -175,7 +176,19 @@ def _row_ids(raw: str) -> tuple[list[int], str]:
     return ids, ""
 
 
-def _row_state(request: HttpRequest, row: ListRow) -> dict[str, Any]:
+class RowState(TypedDict):
+    """A row of the live list, as static/js/live.js reads it."""
+
+    id: int
+    current_version: int
+    size_display: str
+    updated_at: str
+    updated_display: str
+    updated_by: str
+    statuses_html: str
+
+
+def _row_state(request: HttpRequest, row: ListRow) -> RowState:
     statuses = row.extras.statuses
     return {
         "id": row.attachment.pk,
@@ -190,7 +203,7 @@ def _row_state(request: HttpRequest, row: ListRow) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def attachment_upload(request: HttpRequest, space_id: int) -> HttpResponse:
+def attachment_upload(request: AuthenticatedHttpRequest, space_id: int) -> HttpResponse:
     space, _role = _space_for(request, space_id, can_edit)
     back = reverse("space_detail", args=[space.id])
     files, error, status = _uploaded_files(request)
@@ -235,7 +248,7 @@ def attachment_upload(request: HttpRequest, space_id: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def attachment_detail(request: HttpRequest, attachment_id: int) -> HttpResponse:
+def attachment_detail(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpResponse:
     attachment, role = _attachment_for(request, attachment_id)
     context = {
         "attachment": attachment,
@@ -251,7 +264,7 @@ def attachment_detail(request: HttpRequest, attachment_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def version_upload(request: HttpRequest, attachment_id: int) -> HttpResponse:
+def version_upload(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpResponse:
     attachment, _role = _attachment_for(request, attachment_id, can_edit)
     back = reverse("attachment_detail", args=[attachment.id])
     files, error, status = _uploaded_files(request)
@@ -281,7 +294,7 @@ def version_upload(request: HttpRequest, attachment_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def version_restore(request: HttpRequest, attachment_id: int, number: int) -> HttpResponse:
+def version_restore(request: AuthenticatedHttpRequest, attachment_id: int, number: int) -> HttpResponse:
     attachment, _role = _attachment_for(request, attachment_id, can_edit)
     old = selectors.version_get(attachment, number)
     if old is None:
@@ -296,7 +309,7 @@ def version_restore(request: HttpRequest, attachment_id: int, number: int) -> Ht
 
 @login_required
 @require_safe
-def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
+def attachment_download(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpResponseBase:
     attachment, role = _attachment_for(request, attachment_id)
     if not can_download(role):
         raise PermissionDenied(DOWNLOAD_REFUSED)
@@ -310,7 +323,7 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> HttpRespons
 
 
 @login_required
-def attachment_rename(request: HttpRequest, attachment_id: int) -> HttpResponse:
+def attachment_rename(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpResponse:
     attachment, role = _attachment_for(request, attachment_id, can_edit)
     form = RenameForm(request.POST or None, initial={"title": attachment.title})
     if request.method == "POST" and form.is_valid():
@@ -332,7 +345,7 @@ def attachment_rename(request: HttpRequest, attachment_id: int) -> HttpResponse:
 
 
 @login_required
-def space_members(request: HttpRequest, space_id: int) -> HttpResponse:
+def space_members(request: AuthenticatedHttpRequest, space_id: int) -> HttpResponse:
     space, role = _space_for(request, space_id, can_admin)
     form = MemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -367,7 +380,7 @@ def space_members(request: HttpRequest, space_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def space_member_role(request: HttpRequest, space_id: int, user_id: int) -> HttpResponse:
+def space_member_role(request: AuthenticatedHttpRequest, space_id: int, user_id: int) -> HttpResponse:
     space, _role = _space_for(request, space_id, can_admin)
     membership = get_object_or_404(Membership.objects.select_related("user"), space=space, user_id=user_id)
     form = MemberRoleForm(request.POST)
@@ -390,7 +403,7 @@ def space_member_role(request: HttpRequest, space_id: int, user_id: int) -> Http
 
 @login_required
 @require_POST
-def space_member_remove(request: HttpRequest, space_id: int, user_id: int) -> HttpResponse:
+def space_member_remove(request: AuthenticatedHttpRequest, space_id: int, user_id: int) -> HttpResponse:
     space, _role = _space_for(request, space_id, can_admin)
     membership = get_object_or_404(Membership.objects.select_related("user"), space=space, user_id=user_id)
     try:

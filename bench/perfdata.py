@@ -147,9 +147,9 @@ def space_like(like: int, count: int) -> dict[str, int]:
 
 
 def sign(payload: dict[str, object]) -> str:
-    from connector import config, jwt_codec
+    from connector import ds_settings, jwt_codec
 
-    return jwt_codec.encode(payload, config.current().jwt_secret, expires_in=3600)
+    return jwt_codec.encode(payload, ds_settings.current().jwt_secret, expires_in=3600)
 
 
 def big_version(attachment_id: int, size: int) -> dict[str, object]:
@@ -220,5 +220,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ds_settings.settings")
     sys.exit(main(sys.argv[1:]))

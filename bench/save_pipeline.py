@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         with stack(StackOptions(db_name="bench_save_pipeline", celery_workers=1)) as app:
             ids = app.setup_data(users=1, attachments=len(sizes))["attachments"]
             limit = (max(sizes) + 10) * MB
-            app.manage("shell", "-c", f"from connector import config; config.update(max_edit_size={limit})")
+            app.manage("shell", "-c", f"from connector import ds_settings; ds_settings.update(max_edit_size={limit})")
             cookie = session_cookie(app, "bench1")
             worker = pool_child(app)
             peaks: dict[int, int] = {}

@@ -1,7 +1,6 @@
 """The Celery application: ``celery -A config worker`` finds it through ``config.celery_app``."""
 
 import os
-from typing import Any
 
 from celery import Celery
 
@@ -15,7 +14,7 @@ app.autodiscover_tasks()
 
 
 @app.on_configure.connect
-def _settings_or_exit(sender: Celery, **kwargs: Any) -> None:
+def _settings_or_exit(sender: object, **kwargs: object) -> None:
     # Sent just before Celery first reads the Django settings: a bad or missing variable then stops a worker or
     # beat with the one line manage.py prints, not a traceback through click and Celery. A no-op once loaded.
     settings_or_exit()

@@ -33,7 +33,7 @@ Delete it to turn that off.
 
 def data_dir() -> Path:
     """The data folder: ``DATA_DIR``, else ``var/`` in the checkout (the same rule as config/settings.py)."""
-    return Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()  # type: ignore[arg-type]
+    return Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
 
 
 def marker_path() -> Path:

@@ -4,68 +4,39 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.signals import setting_changed
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_noop
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
+from attachments.display import datetime_format, filesize, filesize_scale, user_name
 
-def url(viewname: str, *args: Any, **kwargs: Any) -> str:
+
+def url(viewname: str, *args: object, **kwargs: object) -> str:
     return reverse(viewname, args=args or None, kwargs=kwargs or None)
 
 
 @functools.lru_cache(maxsize=1024)
 def static_url(path: str) -> str:
     """``static()``, worked out once per path and process: every page links the same few files, and the
-    manifest that maps them to their hashed names is fixed when the process starts (~10 us a link otherwise)."""
+    manifest that maps them to their hashed names is fixed when the process starts (a lookup per link otherwise)."""
     return static(path)
 
 
-def _static_settings_changed(*, setting: str, **_kwargs: Any) -> None:
+def _static_settings_changed(*, setting: str, **_kwargs: object) -> None:
     # Tests that change where static files live must not get the previous answer.
     if setting in {"STATIC_URL", "STORAGES", "STATIC_ROOT"}:
         static_url.cache_clear()
 
 
 setting_changed.connect(_static_settings_changed)
-
-
-# Binary multiples, and named so (KiB, MiB): the number is what the label says, and the upload limit of 104857600
-# bytes reads as the round 100 MiB it is. Each unit is a whole message, so that a language may write its own
-# symbol and spacing (French "Mio").
-_SIZE_UNITS: tuple[tuple[int, str], ...] = (
-    (1, gettext_noop("%(size)s B")),
-    (1024, gettext_noop("%(size)s KiB")),
-    (1024**2, gettext_noop("%(size)s MiB")),
-    (1024**3, gettext_noop("%(size)s GiB")),
-    (1024**4, gettext_noop("%(size)s TiB")),
-)
-
-
-def filesize(num_bytes: int | None) -> str:
-    """A size as every page, and the live list's JSON, writes it: "1.5 MiB", "100 MiB", "512 B"; at most one
-    decimal, in the language's number format ("1,5 MiB" in German). upload.js applies the same scale
-    (``filesize_scale``) to files not uploaded yet."""
-    if num_bytes is None:
-        return ""
-    factor, message = next((unit for unit in reversed(_SIZE_UNITS) if num_bytes >= unit[0]), _SIZE_UNITS[0])
-    value = round(num_bytes / factor, 1)
-    # One decimal says more than a trailing ".0" does; bytes are whole.
-    decimals = 0 if factor == 1 or value.is_integer() else 1
-    return translation.gettext(message) % {"size": formats.number_format(value, decimal_pos=decimals)}
-
-
-def filesize_scale() -> list[tuple[int, str]]:
-    """The units of ``filesize`` in the active language, for upload.js (data-size-units): factor, message."""
-    return [(factor, translation.gettext(message)) for factor, message in _SIZE_UNITS]
 
 
 def icon(name: str, label: str = "") -> Markup:
@@ -81,13 +52,30 @@ def icon(name: str, label: str = "") -> Markup:
     return opening + Markup('<use href="#i-') + name + Markup('"></use></svg>')
 
 
-def menu_entries(sections: Iterable[Iterable[Any]], csrf_input: Any = "") -> Markup:
+class MenuEntry(Protocol):
+    """An entry ``menu_entries`` draws: an attachments.actions.Action, described here so that config imports no app."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def icon(self) -> str: ...
+    @property
+    def new_tab(self) -> bool: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def danger(self) -> bool: ...
+
+
+def menu_entries(sections: Iterable[Iterable[MenuEntry]], csrf_input: str = "") -> Markup:
     """The entries of a "More actions" menu: attachments.actions.Action objects in the sections of
     ``actions.menu_sections``, a separator before each section after the first; a link each, or a small form with
     ``csrf_input`` for an entry that POSTs.
 
     A function for the reason ``icon`` is one, and built as one string escaped piece by piece (each ``Markup +``
-    costs a microsecond): a list page draws a menu of several entries on every row.
+    has a cost of its own): a list page draws a menu of several entries on every row.
     """
     parts: list[str] = []
     for number, section in enumerate(sections):
@@ -97,7 +85,7 @@ def menu_entries(sections: Iterable[Iterable[Any]], csrf_input: Any = "") -> Mar
     return Markup("".join(parts))  # noqa: S704 - every piece is escaped or our own literal markup
 
 
-def _menu_entry(item: Any, csrf_input: Any) -> str:
+def _menu_entry(item: MenuEntry, csrf_input: str) -> str:
     css = "menu-item danger" if item.danger else "menu-item"
     # An f-string, not "+": Markup's __radd__ would escape the icon's markup.
     content = f"{_decorative_icon(item.icon) if item.icon else ''}{escape(item.label)}"
@@ -150,29 +138,20 @@ def _file_icon_markup(kind: str) -> Markup:
 _FILE_ICONS = {kind: _file_icon_markup(kind) for kind in {*_FILE_KINDS.values(), "generic"}}
 
 
-def file_icon(attachment: Any) -> Markup:
+class _HasFileType(Protocol):
+    @property
+    def file_type(self) -> str: ...
+
+
+def file_icon(attachment: _HasFileType) -> Markup:
     return _FILE_ICONS[_FILE_KINDS.get(attachment.file_type, "generic")]
 
 
-def user_name(user: Any) -> str:
-    """How the pages name a person: the full name, else the username; files outlive the accounts that changed them."""
-    if not user:  # None (the account was deleted) or, in a template, undefined
-        return translation.gettext("Deleted user")
-    return user.get_full_name() or user.get_username()
-
-
-def datetime_format(value: Any) -> str:
-    """A moment as every page writes it (the ``datetime`` filter, the list rows and their JSON): the language's
-    short date and time, "12/05/2026 6:01 a.m." in English, "05.12.2026 06:01" in German, in the site's time zone.
-    One format everywhere; the short one, since most dates stand in table columns."""
-    if value is None:
-        return ""
-    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
-
-
-def environment(**options: Any) -> Environment:
+# Any: Django's Jinja2 backend passes its OPTIONS on to Environment unchanged, whatever they are.
+def environment(**options: Any) -> Environment:  # type: ignore[explicit-any]
     # Django's Jinja2 backend passes autoescape=True in options unless told otherwise.
     env = Environment(extensions=["jinja2.ext.i18n"], **options)  # noqa: S701
+    # Added by the i18n extension when the environment is built; Environment's types do not know it.
     env.install_gettext_callables(  # type: ignore[attr-defined]
         translation.gettext, translation.ngettext, newstyle=True
     )

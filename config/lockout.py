@@ -7,7 +7,6 @@ saying why and for how long. An administrator unlocks it at once with ``./manage
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
@@ -27,7 +26,7 @@ def lockout_message() -> str:
     ) % {"minutes": minutes}
 
 
-def lockout_response(request: HttpRequest, *_args: Any) -> HttpResponse:
+def lockout_response(request: HttpRequest, *_args: object) -> HttpResponse:
     """AXES_LOCKOUT_CALLABLE: the login page with the lockout message instead of a bare text (HTTP 429).
 
     axes passes the original response and the credentials, or only the credentials from an async request;

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=`` and is worth keeping.
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
@@ -16,7 +15,7 @@ class JsonFormatter(logging.Formatter):
     """Formats a record as one line of JSON: time (UTC, ISO 8601), level, logger, message, extras, exception."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
+        entry: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,

@@ -12,13 +12,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from config import validators
 from config.env import env_bool, env_checked, env_float, env_int, env_list, env_str
 
+# Generic classes in class bases (``ModelAdmin[Space]``, ``ModelForm[...]``) must be subscriptable at run time, as
+# they are for the type checker; django-stubs' companion package gives them a ``__class_getitem__`` that does
+# nothing else.
+django_stubs_ext.monkeypatch()
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()  # type: ignore[arg-type]
+DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -107,7 +113,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),  # type: ignore[arg-type]
+        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
@@ -152,6 +158,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_LOCKOUT_MINUTES", 15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True  # a successful login forgets the typos before it
 AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+# Too Many Requests, axes' own default: named here because config.lockout answers with it too.
+AXES_HTTP_RESPONSE_CODE = 429
 # Only failed attempts are kept: a row per successful login would grow without end and nothing reads it.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False  # no banner from every process at start; failures and lockouts are still logged
@@ -186,7 +194,7 @@ STORAGES = {
 }
 
 
-def _s3_storage() -> dict:
+def _s3_storage() -> dict[str, object]:
     """Uploaded files in an S3-compatible bucket (django-storages), configured only from the environment."""
     bucket = env_str("AWS_STORAGE_BUCKET_NAME")
     if not bucket:
@@ -286,7 +294,7 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 # The sweep (connector/sweep.py) re-enqueues saves stuck by a lost message or a dead worker; one beat only.
-# The sessions sweep asks the DS about sessions no callback has touched for 10 minutes (connector/recovery.py).
+# The sessions sweep asks the DS about sessions no callback has touched for 10 minutes (connector/forgotten.py).
 # "Download as" files live a day (connector/conversion.py): hourly keeps each at most an hour past that.
 CELERY_BEAT_SCHEDULE = {
     "connector-sweep": {"task": "connector.sweep", "schedule": 60.0},
@@ -299,7 +307,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CONNECTOR_SAVE_RETRY_BASE_SECONDS = env_float("CONNECTOR_SAVE_RETRY_BASE_SECONDS", 2.0, minimum=0.0)
 # A save still pending after this long lost its broker message: the sweep sends it again.
 CONNECTOR_SWEEP_PENDING_SECONDS = env_int("CONNECTOR_SWEEP_PENDING_SECONDS", 300, minimum=1)
-# The ONLYOFFICE settings a field left blank on the settings page falls back to (connector/config.py). Checked
+# The ONLYOFFICE settings a field left blank on the settings page falls back to (connector/ds_settings.py). Checked
 # here by the page's own rules (config/validators.py), so a bad value stops every process at start-up rather
 # than failing pages later. "" (None for TLS) means not set.
 ONLYOFFICE_URL = env_checked("ONLYOFFICE_URL", validators.http_url)

@@ -3,7 +3,7 @@
 The ONLYOFFICE settings take each value from the connector's settings page (or ``manage.py onlyoffice
 settings``) and, for a field left blank there, from its ``ONLYOFFICE_*`` variable. Both go through the rules
 here: ``config/settings.py`` applies them while it loads (through ``config.env.env_checked``), and
-``connector/config.py`` before it stores a value.
+``connector/ds_settings.py`` before it stores a value.
 
 Settings load before Django's translations can, so a rule cannot translate: its message is an English msgid
 (marked with ``gettext_noop``) that the settings page translates and start-up prints as it is.

@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from kombu import Connection
 
 # Readiness must answer before a load balancer's probe gives up, whatever a dependency does.
-BROKER_TIMEOUT = 3.0
+BROKER_TIMEOUT = 3  # whole seconds: kombu's ensure_connection takes an int
 DOCSERVER_TIMEOUT = 3.0
 
 
@@ -40,7 +40,22 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if ready else 503)
 
 
-def _timed(check: Callable[[], None]) -> dict[str, Any]:
+class CheckResult(TypedDict):
+    ok: bool
+    latency_ms: float
+    error: NotRequired[str]  # the exception's type, never its message
+
+
+class DocServerResult(TypedDict):
+    ok: bool | None  # None: no Document Server is configured
+    status: str
+    latency_ms: NotRequired[float]
+    error: NotRequired[str]
+    http_status: NotRequired[int]
+    detail: NotRequired[str]
+
+
+def _timed(check: Callable[[], None]) -> CheckResult:
     started = time.perf_counter()
     try:
         check()
@@ -75,10 +90,10 @@ def _storage() -> None:
     default_storage.delete(name)
 
 
-def _documentserver() -> dict[str, Any]:
-    from connector import config, docserver
+def _documentserver() -> DocServerResult:
+    from connector import docserver, ds_settings
 
-    cfg = config.current()
+    cfg = ds_settings.current()
     if not cfg.internal_url:
         return {"ok": None, "status": "not configured"}
     started = time.perf_counter()

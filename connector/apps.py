@@ -14,23 +14,22 @@ class ConnectorConfig(AppConfig):
         from attachments.models import Version
         from attachments.permissions import register_viewer_download_policy
         from attachments.signals import version_stored
-        from connector.actions import editing_now, editor_rows, setup_notices
+        from connector import display, tasks  # noqa: F401  (tasks: registers the tasks services send by name)
         from connector.checks import short_secret_log
-        from connector.config import viewers_may_download
-        from connector.conversion import conversion_rows
+        from connector.ds_settings import viewers_may_download
         from connector.keys import on_version_stored
-        from connector.newdocs import new_document_actions
-        from connector.recovery import recovery_rows
-        from connector.sessions import session_rows
+        from connector.selectors import editing_now
 
         version_stored.connect(on_version_stored, sender=Version, dispatch_uid="connector.keys.on_version_stored")
-        register_rows(editor_rows)
-        register_rows(session_rows)
-        register_rows(conversion_rows)
-        register_rows(recovery_rows)
-        register_space_action(new_document_actions)
-        register_space_notice(setup_notices)
-        # Who is editing: the store refuses to delete a space while one of its files is open in an editor.
+        # What the attachment pages show of the connector (connector/display.py), in this order on each row.
+        register_rows(display.editor_rows)
+        register_rows(display.session_rows)
+        register_rows(display.conversion_rows)
+        register_rows(display.recovery_rows)
+        register_space_action(display.new_document_actions)
+        register_space_notice(display.setup_notices)
+        # Who is editing: a store-level question (attachments/editing.py) the connector answers from the Document
+        # Server's callbacks; the store refuses to delete a space, or trash a file, while someone edits it.
         register_editors(editing_now)
         # "Block download" keeps viewers from every copy the store hands out, not only the editor's buttons.
         register_viewer_download_policy(viewers_may_download)

@@ -10,8 +10,8 @@ long co-editing session (the DS does not retry a refused status 2).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from connector import jwt_codec
 from connector.keys import is_valid_key
@@ -45,19 +45,19 @@ class Callback:
     filetype: str = ""
     lastsave: str = ""
     users: list[str] = field(default_factory=list)
-    actions: list[dict[str, Any]] = field(default_factory=list)
-    history: dict[str, Any] | None = None
+    actions: list[dict[str, object]] = field(default_factory=list)
+    history: dict[str, object] | None = None
     not_modified: bool = False
     forcesave_type: int | None = None
     userdata: str = ""
-    fields: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, object] = field(default_factory=dict)
 
     @property
     def last_user(self) -> str | None:
         return self.users[-1] if self.users else None
 
 
-def parse_body(raw: bytes) -> dict[str, Any]:
+def parse_body(raw: bytes) -> dict[str, object]:
     if len(raw) > MAX_BODY:
         raise CallbackRejected("the callback body is larger than 1 MB", 413)
     try:
@@ -73,7 +73,7 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _object_without_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
     # Parsers disagree on which copy of a repeated name wins (a proxy may read the first, we the last).
     names = [name for name, _value in pairs]
     if len(set(names)) != len(names):
@@ -81,13 +81,13 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
-def _refuse_unstorable_strings(body: dict[str, Any]) -> None:
+def _refuse_unstorable_strings(body: dict[str, object]) -> None:
     """Refuse NUL characters and lone surrogates anywhere in the body.
 
     Neither can be stored (PostgreSQL's jsonb refuses \\u0000, UTF-8 has no surrogates), so accepting them would
     turn a hostile body into a server error. Iterative, so the walk cannot overflow the stack.
     """
-    pending: list[Any] = [body]
+    pending: list[object] = [body]
     while pending:
         value = pending.pop()
         if isinstance(value, dict):
@@ -107,7 +107,7 @@ def _is_utf8(value: str) -> bool:
     return True
 
 
-def verified_fields(body: dict[str, Any], header_value: str | None, secret: str) -> dict[str, Any]:
+def verified_fields(body: dict[str, object], header_value: str | None, secret: str) -> dict[str, object]:
     """The callback's fields as signed by the Document Server; only these may be used."""
     if not secret:
         return {name: value for name, value in body.items() if name != "token"}
@@ -117,16 +117,17 @@ def verified_fields(body: dict[str, Any], header_value: str | None, secret: str)
             raise CallbackRejected("the callback token must be a string", 403)
         claims = _decode(body_token, secret)
         # The DS also unwraps a `payload` member of a body token.
-        signed = claims["payload"] if isinstance(claims.get("payload"), dict) else claims
+        payload = claims.get("payload")
+        token_fields: Mapping[str, object] = payload if isinstance(payload, dict) else claims
     else:
         header_token = jwt_codec.bearer(header_value)
         if header_token is None:
             raise CallbackRejected("the callback is not signed: no token in the body or the header", 403)
-        claims = _decode(header_token, secret)
-        signed = claims.get("payload")
-        if not isinstance(signed, dict):
+        payload = _decode(header_token, secret).get("payload")
+        if not isinstance(payload, dict):
             raise CallbackRejected("the header token has no payload", 403)
-    signed = {name: value for name, value in signed.items() if name not in {"iat", "exp", "nbf", "token"}}
+        token_fields = payload
+    signed = {name: value for name, value in token_fields.items() if name not in {"iat", "exp", "nbf", "token"}}
     for name, value in body.items():
         if name == "token" or _shrunk_by_the_server(name, value):
             continue
@@ -137,19 +138,19 @@ def verified_fields(body: dict[str, Any], header_value: str | None, secret: str)
     return signed
 
 
-def _shrunk_by_the_server(name: str, plain_value: Any) -> bool:
+def _shrunk_by_the_server(name: str, plain_value: object) -> bool:
     """The empty value the DS's size rule leaves in the plain body; the signed value stands."""
     return name in _SHRINKABLE and plain_value in ({}, "", None)
 
 
-def _decode(token: str, secret: str) -> dict[str, Any]:
+def _decode(token: str, secret: str) -> dict[str, object]:
     try:
         return jwt_codec.decode(token, secret)
     except jwt_codec.InvalidToken as exc:
         raise CallbackRejected(f"the callback token is not valid: {exc}", 403) from exc
 
 
-def callback_from_fields(fields: dict[str, Any]) -> Callback:
+def callback_from_fields(fields: dict[str, object]) -> Callback:
     key = fields.get("key")
     if not is_valid_key(key):
         raise CallbackRejected("the callback key is missing or malformed")

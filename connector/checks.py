@@ -17,7 +17,6 @@ import logging
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.core.cache import cache
@@ -25,8 +24,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from attachments import ooxml
-from connector import config, docserver, links
-from connector.config import DocServerConfig, url_origin
+from connector import docserver, ds_settings, links
+from connector.ds_settings import DocServerConfig, url_origin
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +79,7 @@ def short_secret_warning(cfg: DocServerConfig) -> str | None:
     PyJWT would repeat a warning of its own on every token (connector/jwt_codec.py silences it); this one is
     said once: by ``onlyoffice check`` and by each worker when it starts.
     """
-    if not cfg.jwt_enabled or len(cfg.jwt_secret) >= config.MIN_SECRET_LENGTH:
+    if not cfg.jwt_enabled or len(cfg.jwt_secret) >= ds_settings.MIN_SECRET_LENGTH:
         return None
     return _("The JWT secret is short: use a long random secret (32 characters or more) on both sides.")
 
@@ -88,7 +87,7 @@ def short_secret_warning(cfg: DocServerConfig) -> str | None:
 def short_secret_log(**_kwargs: object) -> None:
     """``worker_ready`` receiver (connector/apps.py): log the short-secret warning once, when a worker starts."""
     try:
-        warning = short_secret_warning(config.current())
+        warning = short_secret_warning(ds_settings.current())
     except Exception:
         # A worker that cannot read its settings yet (database still starting) must start all the same.
         logger.exception("could not read the ONLYOFFICE settings to check the JWT secret")
@@ -128,9 +127,8 @@ def _remember_checked_auth(nonce: str, cfg: DocServerConfig) -> None:
         logger.warning("connection check: cannot cache the secret under check; the stored one applies", exc_info=True)
 
 
-def check_file_config(claims: dict[str, Any]) -> DocServerConfig:
-    """The settings the check file's download is verified with: those under check, else the stored ones."""
-    stored = config.current()
+def check_file_config(claims: dict[str, object], stored: DocServerConfig) -> DocServerConfig:
+    """The settings the check file's download is verified with: those under check, else the ``stored`` ones."""
     nonce = claims.get("n")
     try:
         auth = cache.get(_checked_auth_key(nonce)) if isinstance(nonce, str) else None

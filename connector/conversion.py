@@ -1,10 +1,10 @@
 """Conversions: "Convert to OOXML" (the result becomes a new attachment) and "Download as" (a file for the user).
 
-The pipeline, in function names: ``conversion_views.convert_page`` (permissions) → ``conversion_start`` (the
-job row; enqueued after commit) → ``tasks.convert_document`` → ``conversion_run``: claim the job (pending →
-running), ask ``{internal DS}/converter`` asynchronously and poll with the same key, updating ``percent``, fetch
-the result with ``docserver.open_file``, check that it is of the type asked for (``converted.verified_chunks``)
-and store it all-or-nothing.
+The pipeline, in function names: ``views/conversion.py:convert_page`` (permissions) → ``conversion_start`` (the
+job row; enqueued after commit by ``conversion_enqueue``) → ``tasks.convert_document`` → ``conversion_run``: claim
+the job (pending → running), ask ``{internal DS}/converter`` asynchronously and poll with the same key, updating
+``percent``, fetch the result with ``docserver.open_file``, check that it is of the type asked for
+(``converted.verified_chunks``) and store it all-or-nothing.
 
 The DS downloads the source from our ``onlyoffice-download`` endpoint with a signed link token, exactly like the
 editor does, so the DS's JWT is checked there too.
@@ -16,27 +16,25 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.auth.models import AbstractBaseUser
+from celery import current_app
 from django.db import transaction
-from django.db.models import F, Q
-from django.http import HttpRequest
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attachments.actions import Action, RowExtras, id_url
 from attachments.filenames import with_extension
 from attachments.models import Attachment, Role, VersionSource
 from attachments.permissions import can_download, can_edit, can_view, role_in_space
 from attachments.services import attachment_create, attachment_delete
 from attachments.storage import FileTooLarge, delete_quietly, store_chunks
-from connector import config, docserver, formats, links
+from attachments.users import User
+from connector import docserver, ds_settings, formats, links
 from connector.converted import verified_chunks
 from connector.docserver import CONVERSION_ERRORS, DocServerError
 from connector.models import ConversionJob
@@ -85,34 +83,21 @@ def conversion_choices(
     return ConversionChoices(ooxml=target or "", download=download)
 
 
-def conversion_rows(request: HttpRequest, attachments: Sequence[Attachment], role: Role) -> dict[int, RowExtras]:
-    """Row menu entries (attachments.actions): no queries, the format table and the role decide."""
-    if not config.for_request(request).configured:
-        return {}
-    extras: dict[int, RowExtras] = {}
-    convert_url = id_url("onlyoffice-convert")  # one reverse for the page
-    may_download = can_download(role)  # one look at the download policy for the page
-    for attachment in attachments:
-        choices = conversion_choices(attachment, role, may_download=may_download)
-        url = convert_url(attachment.pk)
-        actions: list[Action] = []
-        if choices.ooxml:
-            label = _("Convert to %(format)s") % {"format": choices.ooxml.upper()}
-            actions.append(Action(label=label, url=f"{url}#convert", icon="file-plus", in_menu=True))
-        if choices.download:
-            actions.append(Action(label=_("Download as…"), url=f"{url}#download-as", icon="download", in_menu=True))
-        if actions:
-            extras[attachment.pk] = RowExtras(actions=actions)
-    return extras
-
-
 # --- starting --------------------------------------------------------------------------------------------
+
+# The conversion task (connector/tasks.py), sent by its name: that module imports this one. The name is pinned there.
+CONVERSION_TASK = "connector.tasks.convert_document"
+
+
+def conversion_enqueue(job_id: int) -> None:
+    """Send the conversion task for the job (``conversion_start`` calls it once the job is committed)."""
+    current_app.tasks[CONVERSION_TASK].delay(job_id)
 
 
 def conversion_start(
     *,
     attachment: Attachment,
-    user: AbstractBaseUser,
+    user: User,
     kind: str,
     output_type: str,
     connector_base: str,
@@ -207,7 +192,7 @@ def conversion_run(*, job_id: int) -> ConversionJob | None:
     if refusal:
         conversion_fail(job_id=job.pk, message=refusal)
         return job
-    cfg = config.current()
+    cfg = ds_settings.current()
     try:
         file_url = _converted_url(job, cfg)
         _result_store(job, file_url, cfg)
@@ -217,7 +202,7 @@ def conversion_run(*, job_id: int) -> ConversionJob | None:
             raise
         conversion_fail(job_id=job.pk, message=failure_message(exc), code=exc.code)
     except FileTooLarge as exc:
-        conversion_fail(job_id=job.pk, message=_too_large(exc.limit))
+        conversion_fail(job_id=job.pk, message=docserver.too_large_message(exc.limit))
     except OSError:
         conversion_release(job_id=job.pk, error=_("The converted file could not be stored; trying again."))
         raise
@@ -256,7 +241,7 @@ def _source_url(job: ConversionJob) -> str:
     return f"{job.connector_base}{path}?{urlencode({'token': token})}"
 
 
-def _converted_url(job: ConversionJob, cfg: config.DocServerConfig) -> str:
+def _converted_url(job: ConversionJob, cfg: ds_settings.DocServerConfig) -> str:
     """Run the asynchronous conversion to its end; the result's link on the DS."""
     source_url = _source_url(job)
     give_up_at = time.monotonic() + CONVERSION_DEADLINE
@@ -291,7 +276,7 @@ def _percent_set(job: ConversionJob, percent: int) -> None:
         ConversionJob.objects.filter(pk=job.pk, state=State.RUNNING).update(percent=percent)
 
 
-def _result_store(job: ConversionJob, file_url: str, cfg: config.DocServerConfig) -> None:
+def _result_store(job: ConversionJob, file_url: str, cfg: ds_settings.DocServerConfig) -> None:
     # Checked before storing: a result of the wrong type (ConvertedTypeMismatch) fails the job with nothing stored.
     with (
         docserver.open_file(file_url, max_size=cfg.max_edit_size, cfg=cfg) as downloaded,
@@ -303,7 +288,7 @@ def _result_store(job: ConversionJob, file_url: str, cfg: config.DocServerConfig
             _store_as_download(job, chunks, cfg)
 
 
-def _store_as_attachment(job: ConversionJob, chunks: Iterable[bytes], cfg: config.DocServerConfig) -> None:
+def _store_as_attachment(job: ConversionJob, chunks: Iterable[bytes], cfg: ds_settings.DocServerConfig) -> None:
     assert job.attachment is not None
     space = job.attachment.space
     # attachment_create numbers a name the space already has ("Notes (2).docx"); the job page shows the result's.
@@ -326,7 +311,7 @@ def _store_as_attachment(job: ConversionJob, chunks: Iterable[bytes], cfg: confi
         attachment_delete(attachment=created)
 
 
-def _store_as_download(job: ConversionJob, chunks: Iterable[bytes], cfg: config.DocServerConfig) -> None:
+def _store_as_download(job: ConversionJob, chunks: Iterable[bytes], cfg: ds_settings.DocServerConfig) -> None:
     name = f"{STORAGE_PREFIX}/{job.pk}/{uuid.uuid4().hex}.{job.output_type}"
     stored = store_chunks(chunks, name=name, max_size=cfg.max_edit_size)
     try:
@@ -338,7 +323,7 @@ def _store_as_download(job: ConversionJob, chunks: Iterable[bytes], cfg: config.
         delete_quietly(stored.name)
 
 
-def _finish(job: ConversionJob, **result: Any) -> bool:
+def _finish(job: ConversionJob, **result: Attachment | str) -> bool:
     """Record the result, only if the job is still this worker's (running)."""
     return (
         ConversionJob.objects.filter(pk=job.pk, state=State.RUNNING).update(
@@ -348,14 +333,10 @@ def _finish(job: ConversionJob, **result: Any) -> bool:
     )
 
 
-def _too_large(limit: int) -> str:
-    return _("The converted file is larger than the limit of %(size)d bytes.") % {"size": limit}
-
-
 # --- reading ---------------------------------------------------------------------------------------------
 
 
-def conversion_for_user(user: AbstractBaseUser, job_id: int) -> ConversionJob | None:
+def conversion_for_user(user: User, job_id: int) -> ConversionJob | None:
     """The job if this user started it; anyone else is told it does not exist."""
     return (
         ConversionJob.objects.select_related("attachment__space", "result_attachment")
@@ -404,7 +385,7 @@ def conversion_result_urls(job: ConversionJob) -> dict[str, str]:
     return {"file": reverse("onlyoffice-conversion-file", args=[job.pk])}
 
 
-def conversion_status(job: ConversionJob) -> dict[str, Any]:
+def conversion_status(job: ConversionJob) -> dict[str, object]:
     """The JSON the progress page polls."""
     return {
         "state": job.state,
@@ -413,28 +394,3 @@ def conversion_status(job: ConversionJob) -> dict[str, Any]:
         "result": conversion_result_urls(job),
         "finished": job.state in (State.DONE, State.FAILED),
     }
-
-
-# --- cleaning up -----------------------------------------------------------------------------------------
-
-
-def conversion_files_sweep() -> int:
-    """Delete "Download as" files older than ``DOWNLOAD_FILE_LIFETIME``, or whose file or user is gone.
-
-    Returns how many were deleted. Celery beat runs it every hour (task ``connector.conversion_files_sweep``,
-    connector/sweep.py). Safe to run at any time and from several processes at once.
-    """
-    cutoff = timezone.now() - DOWNLOAD_FILE_LIFETIME
-    expired = (
-        ConversionJob.objects.filter(kind=Kind.DOWNLOAD)
-        .exclude(result_file="")
-        .filter(Q(created_at__lt=cutoff) | Q(attachment__isnull=True) | Q(requested_by__isnull=True))
-        .values_list("pk", "result_file")
-    )
-    deleted = 0
-    for job_id, name in list(expired):
-        # The row first: a download that starts now gets a 404, never half a file; one sweeper wins each file.
-        if ConversionJob.objects.filter(pk=job_id, result_file=name).update(result_file="") == 1:
-            delete_quietly(name)
-            deleted += 1
-    return deleted

@@ -16,16 +16,14 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from connector import config as connector_config
-from connector import jwt_codec
-from connector.config import DocServerConfig
+from connector import ds_settings, jwt_codec
+from connector.ds_settings import DocServerConfig
 
 logger = logging.getLogger(__name__)
 
@@ -152,14 +150,14 @@ def open_file(url: str, *, max_size: int, cfg: DocServerConfig | None = None) ->
     ``DocServerError`` for HTTP errors (transient for 5xx/429, connection problems and a body cut short)
     and when the file is larger than ``max_size`` bytes.
     """
-    cfg = cfg or connector_config.current()
+    cfg = cfg or ds_settings.current()
     if not is_docserver_url(url, cfg):
         raise UnsafeUrl(_("Refused to download a file that is not on the configured Document Server."))
     with _get(to_internal(url, cfg), cfg=cfg) as response:
         _raise_for_status(response, what=_("downloading a file"))
         expected = _content_length(response)
         if expected is not None and expected > max_size:
-            raise TooLarge(_too_large(max_size))
+            raise TooLarge(too_large_message(max_size))
         yield _chunks(response, max_size=max_size, expected=expected)
 
 
@@ -179,7 +177,7 @@ def _chunks(response: requests.Response, *, max_size: int, expected: int | None)
         for chunk in response.iter_content(CHUNK_SIZE):
             received += len(chunk)
             if received > max_size:
-                raise TooLarge(_too_large(max_size))
+                raise TooLarge(too_large_message(max_size))
             yield chunk
     except requests.RequestException as exc:
         # urllib3 raises here when the body ends before its Content-Length, or the connection drops.
@@ -192,7 +190,8 @@ def _chunks(response: requests.Response, *, max_size: int, expected: int | None)
         )
 
 
-def _too_large(max_size: int) -> str:
+def too_large_message(max_size: int) -> str:
+    """Why a file over the size limit was refused (also said of a converted file stored past it)."""
     return _("The file is larger than the limit of %(size)d bytes.") % {"size": max_size}
 
 
@@ -214,7 +213,7 @@ def health(cfg: DocServerConfig | None = None) -> bool:
     Raises ``DocServerError`` when the DS cannot be asked (connection, TLS, timeout, HTTP error) or answers
     something else, which usually means the URL points at another server: the connection check says which.
     """
-    cfg = cfg or connector_config.current()
+    cfg = cfg or ds_settings.current()
     if not cfg.internal_url:
         raise DocServerError(_("The Document Server URL is not configured."))
     with _get(f"{cfg.internal_url}/healthcheck", cfg=cfg) as response:
@@ -238,19 +237,19 @@ def probe_api_js(cfg: DocServerConfig | None = None) -> None:
 
     Only the status is read: the body is the browser's business.
     """
-    cfg = cfg or connector_config.current()
+    cfg = cfg or ds_settings.current()
     if not cfg.public_url:
         raise DocServerError(_("The Document Server URL is not configured."))
     with _get(api_js_url(cfg), cfg=cfg, url_name=_("public URL")) as response:
         _raise_for_status(response, what=_("loading api.js"), url_name=_("public URL"))
 
 
-def command(c: str, *, cfg: DocServerConfig | None = None, **fields: Any) -> dict[str, Any]:
+def command(c: str, *, cfg: DocServerConfig | None = None, **fields: object) -> dict[str, object]:
     """Send a command-service request (``info``, ``forcesave``, ``drop``, ``meta``, ``version``, ...).
 
     Returns the DS's JSON reply; a non-zero ``error`` raises ``DocServerError(code=error)``.
     """
-    cfg = cfg or connector_config.current()
+    cfg = cfg or ds_settings.current()
     url = _sharded(f"{cfg.internal_url}/command", fields.get("key"))
     what = _("handling the command “%(command)s”") % {"command": c}
     reply = _post_json(url, {"c": c, **fields}, cfg=cfg, read_timeout=READ_TIMEOUT, what=what)
@@ -272,8 +271,8 @@ def convert(
     cfg: DocServerConfig | None = None,
 ) -> ConversionResult:
     """Ask the DS conversion service to convert the file at ``url`` (which the DS downloads itself)."""
-    cfg = cfg or connector_config.current()
-    body: dict[str, Any] = {"async": async_, "filetype": filetype, "key": key, "outputtype": outputtype, "url": url}
+    cfg = cfg or ds_settings.current()
+    body: dict[str, object] = {"async": async_, "filetype": filetype, "key": key, "outputtype": outputtype, "url": url}
     if title is not None:
         body["title"] = title
     read_timeout = READ_TIMEOUT if async_ else CONVERT_READ_TIMEOUT
@@ -284,8 +283,8 @@ def convert(
         message = CONVERSION_ERRORS.get(code, CONVERSION_ERRORS[-1])
         raise DocServerError(f"{message} (conversion error {code})", code=code, transient=code in _TRANSIENT_CODES)
     result = ConversionResult(
-        file_url=reply.get("fileUrl") or None,
-        file_type=reply.get("fileType") or None,
+        file_url=_text_or_none(reply.get("fileUrl")),
+        file_type=_text_or_none(reply.get("fileType")),
         percent=_as_int(reply.get("percent")),
         end=reply.get("endConvert") is True,
     )
@@ -309,7 +308,7 @@ def convert_and_wait(
 
     Polling keeps each HTTP request short, so no proxy in between times out on a long conversion.
     """
-    cfg = cfg or connector_config.current()
+    cfg = cfg or ds_settings.current()
     give_up_at = time.monotonic() + deadline
     while True:
         result = convert(url=url, filetype=filetype, outputtype=outputtype, key=key, title=title, async_=True, cfg=cfg)
@@ -365,8 +364,8 @@ def _read_at_most(response: requests.Response, limit: int) -> bytes:
 
 
 def _post_json(
-    url: str, body: dict[str, Any], *, cfg: DocServerConfig, read_timeout: float, what: str
-) -> dict[str, Any]:
+    url: str, body: dict[str, object], *, cfg: DocServerConfig, read_timeout: float, what: str
+) -> dict[str, object]:
     """POST ``body`` (signed when a secret is set) and return the JSON reply; ``what`` names the request in errors."""
     if not cfg.configured:
         raise DocServerError(_("The Document Server URL is not configured."))
@@ -395,18 +394,29 @@ def _post_json(
     return reply
 
 
-def _error_code(reply: dict[str, Any]) -> int:
+def _error_code(reply: dict[str, object]) -> int:
+    error = reply.get("error") or 0
+    # What int() takes of parsed JSON; anything else (a list, an object) is as malformed as a word.
+    if not isinstance(error, str | int | float):
+        return -1
     try:
-        return int(reply.get("error") or 0)
+        return int(error)
     except (TypeError, ValueError):
         return -1
 
 
-def _as_int(value: Any) -> int:
+def _as_int(value: object) -> int:
+    if not isinstance(value, str | int | float):
+        return 0
     try:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+def _text_or_none(value: object) -> str | None:
+    """A non-empty string of the DS's reply, else None (a missing, empty or malformed value alike)."""
+    return value if isinstance(value, str) and value else None
 
 
 def _connection_error(exc: requests.RequestException, *, url_name: str | None = None) -> DocServerError:
@@ -431,7 +441,7 @@ def _raise_for_status(response: requests.Response, *, what: str, url_name: str =
 
     ``url_name`` names the address of a service endpoint (healthcheck, command, converter, api.js): a 404 there
     means the address is not the Document Server's, which the message then asks about. A file's link is not
-    given one: its 404 means the link is gone (connector/recovery.py).
+    given one: its 404 means the link is gone (connector/forgotten.py).
     """
     status = response.status_code
     if status == 200:

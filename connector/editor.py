@@ -7,10 +7,8 @@ so the browser cannot widen its own permissions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import BooleanField, CharField
 from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
@@ -20,9 +18,10 @@ from django.utils.translation import gettext_noop
 
 from attachments.models import Attachment, Role
 from attachments.permissions import can_download, can_edit
+from attachments.users import User
 from connector import formats, jwt_codec, links
-from connector.config import DocServerConfig
-from connector.keys import display_name, editor_uid, live_key_string
+from connector.ds_settings import DocServerConfig
+from connector.keys import editor_name, editor_uid, live_key_string
 from connector.models import DocumentKey, EditorIdentity, SaveRequest
 
 # The editor config token is read when the editor opens; a long expiry would only widen replay.
@@ -37,15 +36,15 @@ class EditorDecision:
     reason: str = ""  # why editing is not offered: English, translated by the page (editor.html)
 
 
-def page_annotations(user: AbstractBaseUser) -> dict[str, Any]:
+def page_annotations(user: User) -> dict[str, RawSQL]:
     """What the editor page needs besides the file, read in the file's own query (no query per item).
 
     ``final_save_in_flight``: the last editors' save is still being stored, so the page asks to wait;
     ``live_key_value`` and ``viewer_uid`` feed ``keys.live_key_string`` and ``keys.editor_uid``.
 
-    Raw SQL rather than ORM subqueries: the ORM took ~0.9 ms of CPU compiling these three on every page
-    view, three times what PostgreSQL needs to run the whole query (docs/performance.md). The texts are
-    fixed; the states and the user id are bound parameters.
+    Raw SQL rather than ORM subqueries: on every page view the ORM spent more CPU compiling these three than
+    PostgreSQL needs to run the whole query (figures: docs/performance.md). The texts are fixed; the states and
+    the user id are bound parameters.
     """
     attachment_id = f'"{Attachment._meta.db_table}"."id"'
     in_flight = (
@@ -103,9 +102,9 @@ def _permissions(*, edit: bool, role: Role, extension: str, cfg: DocServerConfig
     }
 
 
-def _customization(request: HttpRequest, attachment: Attachment, cfg: DocServerConfig) -> dict[str, Any]:
+def _customization(request: HttpRequest, attachment: Attachment, cfg: DocServerConfig) -> dict[str, object]:
     space_url = reverse("space_detail", args=[attachment.space_id])
-    custom: dict[str, Any] = {
+    custom: dict[str, object] = {
         "goback": {"url": request.build_absolute_uri(space_url), "text": attachment.space.name[:64]},
         "forcesave": cfg.forcesave,
     }
@@ -115,7 +114,7 @@ def _customization(request: HttpRequest, attachment: Attachment, cfg: DocServerC
     return custom
 
 
-def document_url(request: HttpRequest, *, attachment: Attachment, user: AbstractBaseUser, cfg: DocServerConfig) -> str:
+def document_url(request: HttpRequest, *, attachment: Attachment, user: User, cfg: DocServerConfig) -> str:
     token = links.make_token("download", a=attachment.pk, v=attachment.current_version, u=user.pk)
     path = reverse("onlyoffice-download", args=[attachment.pk])
     return f"{connector_base(request, cfg)}{path}?{urlencode({'token': token})}"
@@ -131,12 +130,12 @@ def build_config(
     request: HttpRequest,
     *,
     attachment: Attachment,
-    user: AbstractBaseUser,
+    user: User,
     role: Role,
     mode: str,
     cfg: DocServerConfig,
-    action_link: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+    action_link: dict[str, object] | None = None,
+) -> dict[str, object]:
     """The DocEditor config for ``user`` with ``role`` in the file's space, signed when a secret is set.
 
     ``action_link`` is what the editor asked us to put in a mention's link (``onRequestSendNotify``); given
@@ -147,18 +146,18 @@ def build_config(
     edit = mode == "edit"
     base = connector_base(request, cfg)
     language = (translation.get_language() or "en").split("-")[0]
-    editor_config: dict[str, Any] = {
+    editor_config: dict[str, object] = {
         "mode": mode,
         "lang": language,
         "region": _REGIONS.get(language, "en-US"),
-        "user": {"id": editor_uid(user, known=getattr(attachment, "viewer_uid", None)), "name": display_name(user)},
+        "user": {"id": editor_uid(user, known=getattr(attachment, "viewer_uid", None)), "name": editor_name(user)},
         "customization": _customization(request, attachment, cfg),
     }
     if action_link:
         editor_config["actionLink"] = action_link
     if edit:
         editor_config["callbackUrl"] = callback_url(request, attachment=attachment, cfg=cfg)
-    config: dict[str, Any] = {
+    config: dict[str, object] = {
         "documentType": fmt.document_type,
         "type": "desktop",
         "width": "100%",

@@ -1,7 +1,7 @@
 """Editor events answered by this app: save a copy, rename, insert an image, mentions (protocol §1).
 
 The editor page's script (static/connector/events.js) turns each event into a call to an endpoint in
-``connector/event_views.py``; the rules live here. Nothing here trusts the browser: a URL to save must be on the
+``connector/views/events.py``; the rules live here. Nothing here trusts the browser: a URL to save must be on the
 Document Server, a space to save into must be one the user may edit, an image must be in the file's own space,
 and mentions only ever reach members of that space.
 """
@@ -14,12 +14,10 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -32,11 +30,11 @@ from attachments.models import Attachment, Role, Space, VersionSource
 from attachments.permissions import can_download, can_edit, visible_spaces
 from attachments.services import attachment_create, attachment_rename
 from attachments.storage import FileTooLarge
+from attachments.users import User
 from connector import docserver, editor, formats, jwt_codec
 from connector.access import Refused
-from connector.config import DocServerConfig
-from connector.keys import display_name, editor_uid
-from connector.models import DocumentKey
+from connector.ds_settings import DocServerConfig
+from connector.keys import editor_name, editor_uid, issued_live_key
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +57,7 @@ class EventError(Refused):
 # --- save a copy ---------------------------------------------------------------------------------------------
 
 
-def editable_spaces(user: AbstractBaseUser) -> QuerySet[Space]:
+def editable_spaces(user: User) -> QuerySet[Space]:
     """Spaces the user may add files to: editor or admin there (staff: every space)."""
     spaces = visible_spaces(user)
     if user.is_staff:
@@ -67,7 +65,7 @@ def editable_spaces(user: AbstractBaseUser) -> QuerySet[Space]:
     return spaces.filter(memberships__user=user, memberships__role__in=[Role.EDITOR, Role.ADMIN]).distinct()
 
 
-def can_save_copy(user: AbstractBaseUser, role: Role) -> bool:
+def can_save_copy(user: User, role: Role) -> bool:
     """Whether the editor offers "Save copy as": the user may take a copy and has a space to put it in.
 
     The editor hides the button when ``onRequestSaveAs`` has no handler (static/connector/events.js), so a viewer
@@ -96,7 +94,7 @@ def _save_as_type(file_type: object) -> str:
 def save_as(
     *,
     attachment: Attachment,
-    user: AbstractBaseUser,
+    user: User,
     url: object,
     title: object,
     file_type: object,
@@ -165,7 +163,7 @@ def _renamed_title(attachment: Attachment, wanted: object) -> str:
     return clean_title(f"{name}.{extension}")
 
 
-def rename(*, attachment: Attachment, user: AbstractBaseUser, title: object) -> str:
+def rename(*, attachment: Attachment, user: User, title: object) -> str:
     """Rename the attachment, then tell an open editing session (``meta``) so co-editors see the new title.
 
     Returns the title it got (numbered when another file of the space has the name); the editor shows it.
@@ -175,7 +173,7 @@ def rename(*, attachment: Attachment, user: AbstractBaseUser, title: object) -> 
     except AttachmentRuleError as exc:
         raise EventError(exc.message) from exc
     # Only a live key with a session matters; never issue a key just to rename.
-    live = DocumentKey.objects.filter(attachment=attachment, retired_at__isnull=True).first()
+    live = issued_live_key(attachment)
     if live is not None:
         try:
             docserver.command("meta", key=live.key, meta={"title": attachment.title[:128]})
@@ -223,10 +221,10 @@ def insert_image(
     *,
     attachment: Attachment,
     image_id: int,
-    user: AbstractBaseUser,
+    user: User,
     c: object,
     cfg: DocServerConfig,
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The argument of ``insertImage``: a signed download link the DS fetches with its JWT, and a token over it.
 
     Raises ``EventError(404)`` for an image that is not in the file's space or not an image.
@@ -234,7 +232,7 @@ def insert_image(
     image = images_in_space(attachment).filter(pk=image_id).first()
     if image is None:
         raise EventError(_("No such image in this space."), 404)
-    result: dict[str, Any] = {
+    result: dict[str, object] = {
         "c": _command_word(c, "add"),
         "images": [
             {"fileType": image.file_type, "url": editor.document_url(request, attachment=image, user=user, cfg=cfg)}
@@ -248,15 +246,15 @@ def insert_image(
 # --- mentions --------------------------------------------------------------------------------------------------
 
 
-def _members(space: Space) -> QuerySet[AbstractBaseUser]:
+def _members(space: Space) -> QuerySet[User]:
     # Members only: staff may open every space, but they are not people to mention in it.
     return get_user_model().objects.filter(memberships__space=space, is_active=True).exclude(email="").distinct()
 
 
-def mention_users(attachment: Attachment, c: object) -> dict[str, Any]:
+def mention_users(attachment: Attachment, c: object) -> dict[str, object]:
     """The argument of ``setUsers``: the space's members (every role may view the file), never anyone else."""
     members = _members(attachment.space).order_by("first_name", "last_name", "pk")[:MAX_MEMBERS_LISTED]
-    users = [{"email": user.email, "name": display_name(user), "id": editor_uid(user)} for user in members]
+    users = [{"email": user.email, "name": editor_name(user), "id": editor_uid(user)} for user in members]
     return {"c": _command_word(c, "mention"), "users": users}
 
 
@@ -269,7 +267,7 @@ def _emails(value: object) -> list[str]:
     return unique
 
 
-def action_link_from_query(raw: str | None) -> dict[str, Any] | None:
+def action_link_from_query(raw: str | None) -> dict[str, object] | None:
     """``editorConfig.actionLink`` from the editor page's ``?action=``: a JSON object, size-capped, else None."""
     if not raw or len(raw) > MAX_ACTION_LINK:
         return None
@@ -301,7 +299,7 @@ def notify(
     request: HttpRequest,
     *,
     attachment: Attachment,
-    sender: AbstractBaseUser,
+    sender: User,
     emails: object,
     message: object,
     action_link: object,
@@ -319,7 +317,7 @@ def notify(
     link = _editor_link(request, attachment, action_link)
     # Header injection: a name or title is never allowed to carry a newline into the subject.
     subject = " ".join(
-        (_("%(name)s mentioned you in %(title)s") % {"name": display_name(sender), "title": attachment.title}).split()
+        (_("%(name)s mentioned you in %(title)s") % {"name": editor_name(sender), "title": attachment.title}).split()
     )
     body = "\n\n".join(part for part in (text, _("Open the file: %(link)s") % {"link": link}) if part)
     sent = failed = 0

@@ -1,6 +1,6 @@
-"""The form of the ONLYOFFICE settings page: a view of ``connector.config``, which validates and stores.
+"""The form of the ONLYOFFICE settings page: a view of ``connector.ds_settings``, which validates and stores.
 
-The form only converts between what a person types and what ``config.update()`` takes (MB ↔ bytes,
+The form only converts between what a person types and what ``ds_settings.update()`` takes (MB ↔ bytes,
 three-state TLS, checkboxes ↔ the customization object) and turns the config's ``ValidationError`` into
 messages beside the fields. Text inputs show what is stored in the database, so that saving an untouched
 page never copies an environment value into the database; the effective value and its source are in the
@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django_stubs_ext import StrOrPromise
 
-from connector import config, formats
-from connector.config import DocServerConfig, Source
+from connector import ds_settings, formats
+from connector.ds_settings import DocServerConfig, Source
 
 MIB = 1024 * 1024
 # Form field → customization key of the editor config.
@@ -43,13 +43,15 @@ CUSTOMIZATION_DEFAULTS = {
 # A config option whose form field has another name (None: not one field, shown at the top).
 FIELD_FOR_OPTION: dict[str, str | None] = {"max_edit_size": "max_edit_size_mb", "customization": None}
 VERIFY_TLS_FROM_ENV, VERIFY_TLS_YES, VERIFY_TLS_NO = "env", "yes", "no"
+# What the choice stores; the environment's choice stores None (leave it to ONLYOFFICE_VERIFY_TLS).
+_VERIFY_TLS_VALUES: dict[object, bool] = {VERIFY_TLS_YES: True, VERIFY_TLS_NO: False}
 # What the built-in default of each environment-backed field means, for the help text.
 DEFAULT_MEANING = {
     "public_url": gettext_lazy("not set, so editing is off"),
     "internal_url": gettext_lazy("the public URL"),
     "connector_url": gettext_lazy("the address of each request"),
     "jwt_secret": gettext_lazy("not set, so JWT is off"),
-    "jwt_header": config.DEFAULT_JWT_HEADER,
+    "jwt_header": ds_settings.DEFAULT_JWT_HEADER,
     "verify_tls": gettext_lazy("on"),
 }
 FIELD_PURPOSE = {
@@ -80,9 +82,9 @@ def _megabytes(num_bytes: int) -> Decimal:
     return value.to_integral_value() if value == value.to_integral_value() else value.normalize()
 
 
-def initial_values(cfg: DocServerConfig, sources: Mapping[str, Source]) -> dict[str, Any]:
+def initial_values(cfg: DocServerConfig, sources: Mapping[str, Source]) -> dict[str, object]:
     """The form's starting values: stored values for environment-backed fields, effective ones for options."""
-    stored = {name: getattr(cfg, name) if sources[name] == "database" else "" for name in config.URL_FIELDS}
+    stored = {name: getattr(cfg, name) if sources[name] == "database" else "" for name in ds_settings.URL_FIELDS}
     stored["jwt_header"] = cfg.jwt_header if sources["jwt_header"] == "database" else ""
     if sources["verify_tls"] == "database":
         stored["verify_tls"] = VERIFY_TLS_YES if cfg.verify_tls else VERIFY_TLS_NO
@@ -183,10 +185,12 @@ class SettingsForm(forms.Form):
         help_text=gettext_lazy("Larger files open read-only. The default is 100 MB."),
     )
 
-    def __init__(self, data: Mapping[str, Any] | None = None, *, cfg: DocServerConfig, sources: Mapping[str, Source]):
+    def __init__(
+        self, data: Mapping[str, object] | None = None, *, cfg: DocServerConfig, sources: Mapping[str, Source]
+    ):
         super().__init__(data, initial=initial_values(cfg, sources))
-        self.changes: dict[str, Any] = {}
-        for name in config.ENV_VARIABLES:
+        self.changes: dict[str, object] = {}
+        for name in ds_settings.ENV_VARIABLES:
             self.fields[name].help_text = _source_help(name, cfg, sources[name])
         self.fields["download_token_ttl"].help_text = _ttl_help(
             gettext_lazy("How long the link the Document Server downloads a file from stays valid."),
@@ -197,25 +201,27 @@ class SettingsForm(forms.Form):
             cfg.callback_token_ttl,
         )
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, object]:
+        super().clean()
+        cleaned: dict[str, object] = self.cleaned_data
         if cleaned.get("clear_jwt_secret") and cleaned.get("jwt_secret"):
             self.add_error("jwt_secret", _("Either enter a new secret or clear the stored one, not both."))
         self.changes = self._changes(cleaned)
         return cleaned
 
-    def _changes(self, cleaned: Mapping[str, Any]) -> dict[str, Any]:
-        """What ``config.update()`` should store: the changed fields only, in the config's units."""
+    def _changes(self, cleaned: Mapping[str, object]) -> dict[str, object]:
+        """What ``ds_settings.update()`` should store: the changed fields only, in the config's units."""
         changed = set(self.changed_data)
-        changes: dict[str, Any] = {}
-        simple = (*config.URL_FIELDS, "jwt_header", "forcesave", "lossy_edit", "block_download")
+        changes: dict[str, object] = {}
+        simple = (*ds_settings.URL_FIELDS, "jwt_header", "forcesave", "lossy_edit", "block_download")
         for name in (*simple, "download_token_ttl", "callback_token_ttl"):
             if name in changed and name in cleaned:
                 changes[name] = cleaned[name]
         if "verify_tls" in changed and "verify_tls" in cleaned:
-            changes["verify_tls"] = {VERIFY_TLS_YES: True, VERIFY_TLS_NO: False}.get(cleaned["verify_tls"])
-        if "max_edit_size_mb" in changed and cleaned.get("max_edit_size_mb") is not None:
-            changes["max_edit_size"] = int(cleaned["max_edit_size_mb"] * MIB)
+            changes["verify_tls"] = _VERIFY_TLS_VALUES.get(cleaned["verify_tls"])
+        size_mb = cleaned.get("max_edit_size_mb")
+        if "max_edit_size_mb" in changed and isinstance(size_mb, Decimal):
+            changes["max_edit_size"] = int(size_mb * MIB)
         if cleaned.get("clear_jwt_secret"):
             changes["jwt_secret"] = ""
         elif cleaned.get("jwt_secret"):
@@ -224,22 +230,22 @@ class SettingsForm(forms.Form):
             changes["customization"] = self._customization(cleaned)
         return changes
 
-    def _customization(self, cleaned: Mapping[str, Any]) -> dict[str, Any]:
+    def _customization(self, cleaned: Mapping[str, object]) -> dict[str, object]:
         # Every flag is written out, so the stored object says exactly what the page showed.
-        custom: dict[str, Any] = {key: bool(cleaned.get(name)) for name, key in CUSTOMIZATION_FIELDS.items()}
+        custom: dict[str, object] = {key: bool(cleaned.get(name)) for name, key in CUSTOMIZATION_FIELDS.items()}
         if cleaned.get("review_display"):
             custom["reviewDisplay"] = cleaned["review_display"]
         return custom
 
     def add_config_errors(self, error: ValidationError) -> None:
-        """Put the messages of ``config.validate``/``update`` beside the fields they are about."""
+        """Put the messages of ``ds_settings.validate``/``update`` beside the fields they are about."""
         for option, messages in error.message_dict.items():
             name = FIELD_FOR_OPTION.get(option, option)
             self.add_error(name if name in self.fields else None, messages)
 
 
 def _source_help(name: str, cfg: DocServerConfig, source: Source) -> str:
-    variable = config.ENV_VARIABLES[name]
+    variable = ds_settings.ENV_VARIABLES[name]
     parts = [str(FIELD_PURPOSE[name])]
     if name not in ("jwt_secret", "verify_tls"):
         # The secret is cleared with its checkbox; TLS has its own "use the environment" choice.
@@ -258,11 +264,11 @@ def _source_help(name: str, cfg: DocServerConfig, source: Source) -> str:
 
 def _effective_text(name: str, cfg: DocServerConfig) -> str:
     if name == "jwt_secret":
-        return config.mask_secret(cfg.jwt_secret)
+        return ds_settings.mask_secret(cfg.jwt_secret)
     if name == "verify_tls":
         return _("on") if cfg.verify_tls else _("off")
     return str(getattr(cfg, name))
 
 
-def _ttl_help(purpose: str, seconds: int) -> str:
+def _ttl_help(purpose: StrOrPromise, seconds: int) -> str:
     return _("%(purpose)s Now: %(duration)s.") % {"purpose": purpose, "duration": _duration(seconds)}

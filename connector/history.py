@@ -11,22 +11,22 @@ import base64
 import datetime
 import hashlib
 import hmac
-from typing import Any
+import posixpath
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from attachments.filenames import file_type
 from attachments.models import Attachment, Version
+from attachments.users import User
 from connector import formats, jwt_codec, links
 from connector.access import Refused
-from connector.config import DocServerConfig
+from connector.ds_settings import DocServerConfig
 from connector.editor import connector_base
-from connector.keys import KEY_LENGTH, display_name, editor_uid, live_key
+from connector.keys import KEY_LENGTH, editor_name, editor_uid, live_key
 
 CHANGES_PURPOSE = "changes"
 _CREATED_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -47,7 +47,7 @@ def version_key(version: Version) -> str:
 def version_file_type(version: Version, attachment: Attachment) -> str:
     """The version's own extension: a version stored before a change of format keeps its type."""
     # The storage name keeps the title's extension (attachments.storage.storage_name_for); its folder has none.
-    extension = file_type(version.file.name.rsplit("/", 1)[-1])
+    extension = file_type(posixpath.basename(version.stored_name))
     if extension and formats.format_for(extension) is not None:
         return extension
     return attachment.file_type
@@ -64,25 +64,25 @@ def _created(value: datetime.datetime) -> str:
     return value.astimezone(datetime.UTC).strftime(_CREATED_FORMAT)
 
 
-def _user(user: AbstractBaseUser | None, uids: dict[int, str]) -> dict[str, str]:
+def _user(user: User | None, uids: dict[int, str]) -> dict[str, str]:
     if user is None:
         return {"id": "unknown", "name": _("Unknown user")}
     if user.pk not in uids:
         uids[user.pk] = editor_uid(user)
-    return {"id": uids[user.pk], "name": display_name(user)}
+    return {"id": uids[user.pk], "name": editor_name(user)}
 
 
 def _key_for(version: Version, attachment: Attachment, current_key: str) -> str:
     return current_key if version.number == attachment.current_version else version_key(version)
 
 
-def history_payload(attachment: Attachment) -> dict[str, Any]:
+def history_payload(attachment: Attachment) -> dict[str, object]:
     """The argument of ``refreshHistory``: every version, oldest first, with what the editor saved with it."""
     current_key = live_key(attachment).key
     uids: dict[int, str] = {}
     entries = []
     for version in _versions(attachment):
-        entry: dict[str, Any] = {
+        entry: dict[str, object] = {
             "version": version.number,
             "key": _key_for(version, attachment, current_key),
             "created": _created(version.created_at),
@@ -90,7 +90,7 @@ def history_payload(attachment: Attachment) -> dict[str, Any]:
         }
         info = getattr(version, "edit_info", None)
         saved = info.history if info is not None and isinstance(info.history, dict) else None
-        if saved:
+        if saved and info is not None:
             # The DS hands back {serverVersion, changes} with each save, to be passed on as they are.
             entry["changes"] = saved.get("changes")
             entry["serverVersion"] = saved.get("serverVersion") or info.server_version or None
@@ -98,16 +98,14 @@ def history_payload(attachment: Attachment) -> dict[str, Any]:
     return {"currentVersion": attachment.current_version, "history": entries}
 
 
-def version_url(
-    request: HttpRequest, *, attachment: Attachment, number: int, user: AbstractBaseUser, cfg: DocServerConfig
-) -> str:
+def version_url(request: HttpRequest, *, attachment: Attachment, number: int, user: User, cfg: DocServerConfig) -> str:
     """A signed, expiring link the DS downloads version ``number`` from (the editor's download endpoint)."""
     token = links.make_token("download", a=attachment.pk, v=number, u=user.pk)
     path = reverse("onlyoffice-download", args=[attachment.pk])
     return f"{connector_base(request, cfg)}{path}?{urlencode({'token': token})}"
 
 
-def changes_url(request: HttpRequest, *, version: Version, user: AbstractBaseUser, cfg: DocServerConfig) -> str:
+def changes_url(request: HttpRequest, *, version: Version, user: User, cfg: DocServerConfig) -> str:
     """A signed, expiring link to the changes zip the editor left with ``version``."""
     token = links.make_token(CHANGES_PURPOSE, n=version.pk, u=user.pk)
     path = reverse("onlyoffice-changes", args=[version.pk])
@@ -115,8 +113,8 @@ def changes_url(request: HttpRequest, *, version: Version, user: AbstractBaseUse
 
 
 def history_data(
-    attachment: Attachment, number: int, user: AbstractBaseUser, request: HttpRequest, *, cfg: DocServerConfig
-) -> dict[str, Any]:
+    attachment: Attachment, number: int, user: User, request: HttpRequest, *, cfg: DocServerConfig
+) -> dict[str, object]:
     """The argument of ``setHistoryData`` for version ``number``, signed when a secret is set.
 
     Raises HistoryError (404) when the attachment has no such version.
@@ -127,14 +125,14 @@ def history_data(
         raise HistoryError(_("This file has no version %(number)s.") % {"number": number}, 404)
     current_key = live_key(attachment).key
 
-    def described(item: Version) -> dict[str, Any]:
+    def described(item: Version) -> dict[str, object]:
         return {
             "key": _key_for(item, attachment, current_key),
             "url": version_url(request, attachment=attachment, number=item.number, user=user, cfg=cfg),
             "fileType": version_file_type(item, attachment),
         }
 
-    data: dict[str, Any] = {"version": number, **described(version)}
+    data: dict[str, object] = {"version": number, **described(version)}
     info = getattr(version, "edit_info", None)
     if info is not None and info.changes_file:
         data["changesUrl"] = changes_url(request, version=version, user=user, cfg=cfg)

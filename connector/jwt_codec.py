@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Mapping
-from typing import Any
 
 import jwt
 from django.utils.translation import gettext as _
@@ -28,7 +27,9 @@ class InvalidToken(Exception):
     """A token we refuse. The message is safe to show: it never contains the token or the secret."""
 
 
-def encode(payload: Mapping[str, Any], secret: str, *, expires_in: int | None = 300, algorithm: str = "HS256") -> str:
+def encode(
+    payload: Mapping[str, object], secret: str, *, expires_in: int | None = 300, algorithm: str = "HS256"
+) -> str:
     """Sign ``payload`` plus ``iat`` (and ``exp`` when ``expires_in`` is given, in seconds)."""
     if not secret:
         raise ValueError("cannot sign a token without a secret")
@@ -41,7 +42,7 @@ def encode(payload: Mapping[str, Any], secret: str, *, expires_in: int | None = 
     return jwt.encode(claims, secret, algorithm=algorithm)
 
 
-def decode(token: str, secret: str, *, leeway: int = 60) -> dict[str, Any]:
+def decode(token: str, secret: str, *, leeway: int = 60) -> dict[str, object]:
     """The verified claims of ``token``; ``exp`` is checked when present (it is optional, as in the DS)."""
     if not secret:
         raise ValueError("cannot verify a token without a secret")
@@ -79,7 +80,7 @@ def bearer(value: str | None) -> str | None:
     return token.strip() or None
 
 
-def request_token_pair(body: Mapping[str, Any], secret: str) -> tuple[dict[str, Any], str]:
+def request_token_pair(body: Mapping[str, object], secret: str) -> tuple[dict[str, object], str]:
     """The body with its ``token`` added, and the header value carrying ``{"payload": body}``.
 
     The Document Server reads the body token first and the header otherwise; the official connectors send

@@ -14,21 +14,22 @@ import hashlib
 import hmac
 import re
 import secrets
+from typing import TypeGuard
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from attachments.display import user_name
 from attachments.models import Attachment, VersionSource
+from attachments.users import User
 from connector.models import DocumentKey, EditorIdentity
 
 KEY_PATTERN = re.compile(r"^[0-9A-Za-z._=-]{1,128}$")
 KEY_LENGTH = 32
 
 
-def is_valid_key(value: object) -> bool:
+def is_valid_key(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and bool(KEY_PATTERN.match(value))
 
 
@@ -39,9 +40,14 @@ def _new_key(attachment: Attachment) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:KEY_LENGTH]
 
 
+def issued_live_key(attachment: Attachment) -> DocumentKey | None:
+    """The attachment's live key if one was issued; never issues one (none: nobody opened the file to edit it)."""
+    return DocumentKey.objects.filter(attachment=attachment, retired_at__isnull=True).first()
+
+
 def live_key(attachment: Attachment) -> DocumentKey:
     """The attachment's live key, issued on first use. Safe under concurrent first openings."""
-    existing = DocumentKey.objects.filter(attachment=attachment, retired_at__isnull=True).first()
+    existing = issued_live_key(attachment)
     if existing is not None:
         return existing
     try:
@@ -71,8 +77,8 @@ def key_retire_on_final_save(*, attachment_id: int, saved_key_id: int) -> None:
     The saved key need not be the live one (a version stored meanwhile retired it): each row gets only its own
     change, so the saved key keeps an earlier ``retired_at`` and a newer live key keeps its editors.
 
-    Raw SQL: the ORM spelling (Case/When/Coalesce) took ~0.5 ms of CPU to compile, more than the two plain
-    UPDATEs it replaces; this text takes ~0.03 ms. The values are bound parameters, prepared by their fields.
+    Raw SQL: the ORM spelling (Case/When/Coalesce) cost more CPU to compile than the two plain UPDATEs it
+    replaces (figures: docs/performance.md). The values are bound parameters, prepared by their fields.
     """
     now = DocumentKey._meta.get_field("retired_at").get_db_prep_save(timezone.now(), connection)
     nobody = DocumentKey._meta.get_field("editors").get_db_prep_save([], connection)
@@ -92,7 +98,7 @@ def on_version_stored(*, attachment_id: int, source: str, **_kwargs: object) -> 
         key_retire(attachment_id=attachment_id)
 
 
-def editor_uid(user: AbstractBaseUser, *, known: str | None = None) -> str:
+def editor_uid(user: User, *, known: str | None = None) -> str:
     """The user's stable, opaque id in the Document Server (``editorConfig.user.id``).
 
     ``known`` is the id when the caller's query read it already; it is issued on first use otherwise.
@@ -109,7 +115,7 @@ def editor_uid(user: AbstractBaseUser, *, known: str | None = None) -> str:
         return EditorIdentity.objects.get(user=user).uid
 
 
-def users_for_uids(uids: list[str]) -> dict[str, AbstractBaseUser]:
+def users_for_uids(uids: list[str]) -> dict[str, User]:
     identities = EditorIdentity.objects.filter(uid__in=uids).select_related("user")
     return {identity.uid: identity.user for identity in identities}
 
@@ -121,7 +127,11 @@ def user_id_for_uid(uid: str | None) -> int | None:
     return EditorIdentity.objects.filter(uid=uid).values_list("user_id", flat=True).first()
 
 
-def display_name(user: AbstractBaseUser) -> str:
-    model = get_user_model()
-    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    return (full or getattr(user, model.USERNAME_FIELD, "") or "")[:128]
+# The Document Server shows an editor's name in its user list, chat and history, and takes 128 characters of it.
+EDITOR_NAME_LENGTH = 128
+
+
+def editor_name(user: User) -> str:
+    """The name the connector gives an editor: to the Document Server (``editorConfig.user.name``, the history, the
+    people to mention), and in what it says about their edits (labels, mails), so that both agree."""
+    return user_name(user, max_length=EDITOR_NAME_LENGTH)

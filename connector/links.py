@@ -6,8 +6,6 @@ cannot be replayed as a callback link and the other way round.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core import signing
 
 _SALT = "connector.links."
@@ -17,11 +15,11 @@ class BadLink(Exception):
     """The link token is missing, forged, for another purpose or object, or expired."""
 
 
-def make_token(purpose: str, **claims: Any) -> str:
+def make_token(purpose: str, **claims: int | str | None) -> str:
     return signing.dumps(claims, salt=_SALT + purpose, compress=True)
 
 
-def read_token(token: str | None, purpose: str, *, max_age: int) -> dict[str, Any]:
+def read_token(token: str | None, purpose: str, *, max_age: int) -> dict[str, object]:
     if not token:
         raise BadLink("the link has no token")
     try:

@@ -126,7 +126,8 @@ def _credentials_ok(request: HttpRequest) -> bool:
         return False
     # Both compared in full, in constant time: the answer says nothing about which part was wrong.
     user_ok = hmac.compare_digest(given_user.encode(), user.encode())
-    return hmac.compare_digest(given_password.encode(), password.encode()) and user_ok
+    # The settings set both or neither.
+    return hmac.compare_digest(given_password.encode(), (password or "").encode()) and user_ok
 
 
 @never_cache

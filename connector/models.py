@@ -15,7 +15,7 @@ from attachments.models import Attachment, Version
 class ConnectorSettings(models.Model):
     """The one row of Document Server settings (pk=1). Blank fields fall back to ONLYOFFICE_* variables.
 
-    Read through ``connector.config.current()``, which caches it where every process sees a change at once.
+    Read through ``connector.ds_settings.current()``, which caches it where every process sees a change at once.
     """
 
     public_url = models.CharField(_("Document Server URL (public)"), max_length=500, blank=True)

@@ -1,4 +1,4 @@
-"""New blank documents: the "New document" entry of a space, its form, and the service that makes the file.
+"""New blank documents: the form of a space's "New document" (connector/display.py) and the service that makes it.
 
 The blank docx/xlsx/pptx come from ``attachments.ooxml.blank``: made by the project, valid for Word,
 LibreOffice and ONLYOFFICE alike, with no template file to ship or trust.
@@ -7,20 +7,16 @@ LibreOffice and ONLYOFFICE alike, with no template file to ship or trust.
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from attachments import ooxml
-from attachments.actions import Action
 from attachments.filenames import clean_title, split_extension
 from attachments.forms import TitleField
-from attachments.models import Attachment, Role, Space, VersionSource
-from attachments.permissions import can_edit
+from attachments.models import Attachment, Space, VersionSource
 from attachments.services import attachment_create
-from connector import config, formats
+from attachments.users import User
+from connector import formats
 
 KIND_CHOICES = [
     ("docx", gettext_lazy("Document")),
@@ -72,14 +68,14 @@ class NewDocumentForm(forms.Form):
     )
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"]
+        name: str = self.cleaned_data["name"]
         typed = str(self.data.get("name") or "")
         if typed.strip() and not name:
             raise forms.ValidationError(_("Enter a name with at least one letter or digit, or leave it empty."))
         return name
 
 
-def blank_document_create(*, space: Space, kind: str, name: str, created_by: AbstractBaseUser) -> Attachment:
+def blank_document_create(*, space: Space, kind: str, name: str, created_by: User) -> Attachment:
     """A new attachment in the space holding a blank file of ``kind`` (docx, xlsx or pptx), under a free name.
 
     attachment_create numbers a name the space already has ("Minutes (2).docx").
@@ -93,10 +89,3 @@ def blank_document_create(*, space: Space, kind: str, name: str, created_by: Abs
         source=VersionSource.UPLOAD,
         comment=CREATED_COMMENT,
     )
-
-
-def new_document_actions(request: HttpRequest, space: Space, role: Role) -> list[Action]:
-    """The space toolbar's "New document", for its editors while ONLYOFFICE is set up."""
-    if not can_edit(role) or not config.for_request(request).configured:
-        return []
-    return [Action(label=_("New document"), url=reverse("onlyoffice-new", args=[space.pk]), icon="file-plus")]

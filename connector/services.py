@@ -1,17 +1,22 @@
-"""Writes of the connector: recording callbacks and storing what the editors saved.
+"""Save requests, the one home of their writes: how an edit the Document Server hands over becomes a version.
 
-The callback request only records (one short transaction) and enqueues after commit; the download happens
-in a Celery task that claims the save request with a conditional update, so a duplicate delivery, a retry or
-a second worker never stores the same save twice.
+The pipeline, in function names: ``callback_record`` (the callback request: one short transaction records the
+event, who is editing and a save request, *pending*; enqueued after commit) → ``save_request_enqueue`` (the save
+task, connector/tasks.py) → ``save_request_claim`` (pending → saving, a conditional update: a duplicate delivery,
+a retry or a second worker never stores the same save twice) → ``forgotten.store`` → ``save_request_store``
+(download from the DS, a new version, the request *saved*, all in one transaction) → on a transient error
+``save_request_release`` (saving → pending, for the retry), on a permanent one ``save_request_fail`` (the request
+*failed* or *lost*; the space's admins get an e-mail) → ``save_request_retry`` (the Retry button: failed → pending).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from celery import current_app
 from django.db import transaction
 from django.db.models import BigIntegerField, F
 from django.db.models.expressions import RawSQL
@@ -21,8 +26,9 @@ from django.utils.translation import gettext
 from attachments.models import Attachment, Version, VersionSource
 from attachments.services import version_create
 from attachments.storage import delete_quietly, storage_name_for, store_chunks
-from connector import config, docserver, formats
+from connector import docserver, ds_settings, emails, formats
 from connector.callbacks import Callback, CallbackRejected
+from connector.conflicts import conflict_apply
 from connector.converted import verified_chunks
 from connector.keys import key_retire_on_final_save, user_id_for_uid
 from connector.models import CallbackEvent, DocumentKey, EditedVersion, SaveRequest
@@ -33,16 +39,19 @@ logger = logging.getLogger(__name__)
 _SAVE_STATUSES = {2, 3, 6}
 
 
+# --- recording a callback ------------------------------------------------------------------------------------------
+
+
 def _dedupe_key(callback: Callback) -> str:
     identity = callback.lastsave or callback.url
     return hashlib.sha256(f"{callback.key}|{callback.status}|{identity}".encode()).hexdigest()
 
 
-def callback_record(*, attachment_id: int, callback: Callback, enqueue: Callable[[int], None]) -> int | None:
+def callback_record(*, attachment_id: int, callback: Callback) -> int | None:
     """Record a verified callback; for a save, add a save request and enqueue it once committed.
 
     Idempotent: the same save delivered twice records one save request (unique dedupe key).
-    Returns the id of the save request handed to ``enqueue``, if any.
+    Returns the id of the save request enqueued, if any; ``EnqueueFailed`` when the broker refused it.
     Raises CallbackRejected when the attachment does not exist (404) or never issued the key (403).
     """
     with transaction.atomic():
@@ -65,7 +74,7 @@ def callback_record(*, attachment_id: int, callback: Callback, enqueue: Callable
             return None
         save_request_id = _save_request_add(attachment_id=attachment_id, document_key_id=key_id, callback=callback)
         if save_request_id is not None:
-            transaction.on_commit(lambda: enqueue(save_request_id))
+            transaction.on_commit(lambda: save_request_enqueue(save_request_id))
         return save_request_id
 
 
@@ -75,8 +84,8 @@ def _attachment_lock_and_key(attachment_id: int, key: str) -> int:
     The attachment is locked first, as version_create does: otherwise this transaction holds the document key rows
     while PostgreSQL's deferred foreign-key checks wait for the attachment at commit, and a concurrent
     version_create (attachment locked, then retiring the key) deadlocks with it. The lock also makes the dedupe
-    check of ``_save_request_add`` race-free. The key is read by raw SQL: an ORM Subquery doubled the CPU this
-    statement costs to compile (~0.34 ms against ~0.17 ms); the key is a bound parameter.
+    check of ``_save_request_add`` race-free. The key is read by raw SQL: an ORM Subquery cost more CPU to compile
+    than the whole statement takes to run (docs/performance.md); the key is a bound parameter.
     """
     issued = (
         f'(SELECT k."id" FROM "{DocumentKey._meta.db_table}" k '  # noqa: S608
@@ -90,12 +99,13 @@ def _attachment_lock_and_key(attachment_id: int, key: str) -> int:
     )
     if not found:
         raise CallbackRejected("no such file", 404)
-    if found[0] is None:
+    key_id: int | None = found[0]
+    if key_id is None:
         raise CallbackRejected("the document key was not issued for this attachment", 403)
-    return found[0]
+    return key_id
 
 
-def _loggable(callback: Callback) -> dict:
+def _loggable(callback: Callback) -> dict[str, object]:
     # The signed links are short-lived but still grant access to the document: keep their shape, not the query.
     fields = {k: v for k, v in callback.fields.items() if k not in {"url", "changesurl", "token"}}
     fields["has_url"] = bool(callback.url)
@@ -150,6 +160,31 @@ def _save_request_add(*, attachment_id: int, document_key_id: int, callback: Cal
     ).pk
 
 
+# --- sending it to a worker, who claims it -------------------------------------------------------------------------
+
+
+# The save task (connector/tasks.py), sent by its name: that module imports this one, so this one must not import
+# it. The name is pinned there; queued messages and the sweep's resends name it.
+SAVE_TASK = "connector.tasks.save_document"
+
+
+class EnqueueFailed(Exception):
+    """The save request is recorded but the broker did not take the task."""
+
+
+def save_request_enqueue(save_request_id: int) -> None:
+    """Send the save task for the request. Raises ``EnqueueFailed`` when the broker refuses it.
+
+    The request stays pending in the database either way: the callback then answers with an error, so the DS sends
+    it again and the duplicate is enqueued once the broker is back, and the sweep resends what waits too long.
+    """
+    try:
+        current_app.tasks[SAVE_TASK].delay(save_request_id)
+    except Exception as exc:
+        logger.exception("save request %s recorded but not enqueued", save_request_id)
+        raise EnqueueFailed(str(save_request_id)) from exc
+
+
 def save_request_claim(*, save_request_id: int) -> SaveRequest | None:
     """Take the save request for this worker (pending → saving). None when someone else has it or it is done."""
     claimed = SaveRequest.objects.filter(pk=save_request_id, state=SaveRequest.State.PENDING).update(
@@ -160,29 +195,7 @@ def save_request_claim(*, save_request_id: int) -> SaveRequest | None:
     return SaveRequest.objects.select_related("attachment", "document_key", "editor").get(pk=save_request_id)
 
 
-def save_request_release(*, save_request_id: int, error: str) -> None:
-    """Give a claimed request back (saving → pending) so a retry can claim it again."""
-    SaveRequest.objects.filter(pk=save_request_id, state=SaveRequest.State.SAVING).update(
-        state=SaveRequest.State.PENDING, last_error=error[:2000]
-    )
-
-
-_FINAL_STATES = (SaveRequest.State.SAVED, SaveRequest.State.FAILED, SaveRequest.State.LOST)
-
-
-def save_request_fail(*, save_request_id: int, error: str, lost: bool = False) -> bool:
-    """Mark the save as failed for good; the attachment shows it to its editors. True if it was not failed yet.
-
-    ``lost``: the DS no longer has the file, so nothing can store it (state ``lost``, no Retry).
-    """
-    state = SaveRequest.State.LOST if lost else SaveRequest.State.FAILED
-    failed = (
-        SaveRequest.objects.filter(pk=save_request_id)
-        .exclude(state__in=_FINAL_STATES)
-        .update(state=state, last_error=error[:2000])
-    )
-    logger.error("save request %s %s for good: %s", save_request_id, "lost" if lost else "failed", error[:500])
-    return failed == 1
+# --- storing it ----------------------------------------------------------------------------------------------------
 
 
 def save_request_store(
@@ -192,9 +205,9 @@ def save_request_store(
 
     All-or-nothing: the version, its edit info and the request marked saved commit together; any file
     written before a failure is deleted. Raises docserver.DocServerError (``transient`` says if worth a retry).
-    ``recovered`` flags a file fetched again through getForgotten (connector.recovery).
+    ``recovered`` flags a file fetched again through getForgotten (connector/forgotten.py).
     """
-    cfg = config.current()
+    cfg = ds_settings.current()
     attachment = save_request.attachment
     unchanged = _unchanged_since_forcesave(save_request)
     if unchanged is not None:
@@ -243,11 +256,9 @@ def _comment(save_request: SaveRequest) -> str:
 
 
 def _mark_saved(save_request: SaveRequest, version: Version, changes_name: str, *, recovered: bool = False) -> None:
-    from connector import recovery  # recovery builds on this module
-
     history = save_request.history or {}
     # Inside the numbering transaction: the version before this one is final, so the race is judged right.
-    conflict_with = recovery.conflict_apply(key=save_request.document_key, version=version)
+    conflict_with = conflict_apply(key=save_request.document_key, version=version)
     EditedVersion.objects.create(
         version=version,
         document_key=save_request.document_key.key,
@@ -260,7 +271,7 @@ def _mark_saved(save_request: SaveRequest, version: Version, changes_name: str, 
     _mark_saved_as(save_request, version)
 
 
-def _changes_store(save_request: SaveRequest, cfg: config.DocServerConfig) -> str:
+def _changes_store(save_request: SaveRequest, cfg: ds_settings.DocServerConfig) -> str:
     if not save_request.changes_url:
         return ""
     with docserver.open_file(save_request.changes_url, max_size=cfg.max_edit_size, cfg=cfg) as chunks:
@@ -272,7 +283,7 @@ def _changes_store(save_request: SaveRequest, cfg: config.DocServerConfig) -> st
     return stored.name
 
 
-def _url_in_attachment_format(save_request: SaveRequest, cfg: config.DocServerConfig) -> str:
+def _url_in_attachment_format(save_request: SaveRequest, cfg: ds_settings.DocServerConfig) -> str:
     """The DS returns OOXML unless told otherwise; convert back so an .odt stays an .odt."""
     wanted = save_request.attachment.file_type
     returned = save_request.filetype
@@ -292,7 +303,7 @@ def _url_in_attachment_format(save_request: SaveRequest, cfg: config.DocServerCo
 
 
 @contextmanager
-def _edited_file(save_request: SaveRequest, cfg: config.DocServerConfig) -> Iterator[Iterable[bytes]]:
+def _edited_file(save_request: SaveRequest, cfg: ds_settings.DocServerConfig) -> Iterator[Iterable[bytes]]:
     url = _url_in_attachment_format(save_request, cfg)
     with docserver.open_file(url, max_size=cfg.max_edit_size, cfg=cfg) as chunks:
         if url == save_request.url:
@@ -303,3 +314,60 @@ def _edited_file(save_request: SaveRequest, cfg: config.DocServerConfig) -> Iter
             chunks, expected_ext=save_request.attachment.file_type, label=f"save request {save_request.pk}"
         ) as checked:
             yield checked
+
+
+# --- when it fails: release for a retry, fail for good, Retry ------------------------------------------------------
+
+
+def save_request_release(*, save_request_id: int, error: str) -> None:
+    """Give a claimed request back (saving → pending) so a retry can claim it again."""
+    SaveRequest.objects.filter(pk=save_request_id, state=SaveRequest.State.SAVING).update(
+        state=SaveRequest.State.PENDING, last_error=error[:2000]
+    )
+
+
+_FINAL_STATES = (SaveRequest.State.SAVED, SaveRequest.State.FAILED, SaveRequest.State.LOST)
+
+
+def save_request_fail(*, save_request_id: int, error: str, lost: bool = False, notify: bool = True) -> bool:
+    """Mark the save failed for good; the attachment shows it to its editors. True if it was not failed yet.
+
+    ``lost``: the DS no longer has the file, so nothing can store it (state ``lost``, no Retry). ``notify``: tell the
+    space's admins by e-mail (connector/emails.py), once per failure.
+    """
+    state = SaveRequest.State.LOST if lost else SaveRequest.State.FAILED
+    failed = (
+        SaveRequest.objects.filter(pk=save_request_id)
+        .exclude(state__in=_FINAL_STATES)
+        .update(state=state, last_error=error[:2000])
+    )
+    logger.error("save request %s %s for good: %s", save_request_id, "lost" if lost else "failed", error[:500])
+    if failed == 1 and notify:
+        emails.failure_notify(save_request_id=save_request_id)
+    return failed == 1
+
+
+class RetryRefused(Exception):
+    """The save request is not failed (any more): it is being stored, or already is."""
+
+
+class RetryImpossible(RetryRefused):
+    """The save is lost: the DS discarded the file, so storing it again cannot work."""
+
+
+def save_request_retry(*, save_request: SaveRequest) -> None:
+    """failed → pending with fresh attempts. Only one of two concurrent clicks wins the conditional update."""
+    if save_request.state == SaveRequest.State.LOST:
+        raise RetryImpossible(str(save_request.pk))
+    reset = SaveRequest.objects.filter(pk=save_request.pk, state=SaveRequest.State.FAILED).update(
+        state=SaveRequest.State.PENDING, attempts=0, claimed_at=None, updated_at=timezone.now()
+    )
+    if reset != 1:
+        raise RetryRefused(str(save_request.pk))
+
+
+def save_request_retry_undo(*, save_request: SaveRequest, error: str) -> None:
+    """The broker refused the retry's task: show the request failed again, so Retry stays offered."""
+    SaveRequest.objects.filter(pk=save_request.pk, state=SaveRequest.State.PENDING).update(
+        state=SaveRequest.State.FAILED, last_error=error[:2000]
+    )

@@ -5,27 +5,21 @@ for a forcesave, 1/2/4 as editors are dropped), which the usual pipeline records
 a version or the editor list itself.
 
 Who may do what: editors of the space may ask for a version now; only space admins may end a session. Staff
-count as admins of every space (``attachments.permissions.role_in_space``), so they may end sessions too.
+count as admins of every space (``attachments.permissions.role_in_space``), so they may end sessions too. The
+attachment pages offer both in a file's menu while someone edits it (connector/display.py).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from urllib.parse import urlencode
+from typing import TypedDict, Unpack
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from attachments.actions import Action, RowExtras
-from attachments.models import Attachment, Role
-from attachments.permissions import can_admin, can_edit
-from connector import config, docserver
-from connector.actions import page_rows
-from connector.keys import editor_uid
-from connector.models import DocumentKey
+from attachments.models import Attachment
+from attachments.users import User
+from connector import docserver, ds_settings
+from connector.keys import editor_uid, issued_live_key
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +33,6 @@ class SessionError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def _live_key(attachment: Attachment) -> DocumentKey | None:
-    # Never issue a key here (keys.live_key would): no key means nobody has opened the file to edit it.
-    return DocumentKey.objects.filter(attachment=attachment, retired_at__isnull=True).first()
 
 
 def _command_message(exc: docserver.DocServerError, *, not_modified: str) -> str:
@@ -62,10 +51,17 @@ def _command_message(exc: docserver.DocServerError, *, not_modified: str) -> str
     return exc.message
 
 
-def _send(command: str, *, attachment: Attachment, not_modified: str = "", **fields: object) -> None:
-    if not config.current().configured:
+class CommandFields(TypedDict, total=False):
+    """What a session command sends besides its key (forcesave: ``userdata``; drop: ``users``)."""
+
+    userdata: str
+    users: list[str]
+
+
+def _send(command: str, *, attachment: Attachment, not_modified: str = "", **fields: Unpack[CommandFields]) -> None:
+    if not ds_settings.current().configured:
         raise SessionError(_("ONLYOFFICE is not set up."))
-    key = _live_key(attachment)
+    key = issued_live_key(attachment)
     if key is None:
         raise SessionError(_("Nobody is editing this file any more."))
     try:
@@ -75,7 +71,7 @@ def _send(command: str, *, attachment: Attachment, not_modified: str = "", **fie
         raise SessionError(_command_message(exc, not_modified=not_modified)) from exc
 
 
-def forcesave_request(*, attachment: Attachment, user: AbstractBaseUser) -> None:
+def forcesave_request(*, attachment: Attachment, user: User) -> None:
     """Ask the DS to store the open session's changes now; the version arrives as a status 6 callback.
 
     The key stays the same, so the session goes on. Callers check that ``user`` may edit. Raises
@@ -91,57 +87,16 @@ def forcesave_request(*, attachment: Attachment, user: AbstractBaseUser) -> None
     logger.info("forcesave requested for attachment %s by user %s", attachment.pk, user.pk)
 
 
-def session_drop(*, attachment: Attachment, user: AbstractBaseUser) -> None:
+def session_drop(*, attachment: Attachment, user: User) -> None:
     """Disconnect everyone known to be editing the attachment. Callers check that ``user`` is a space admin.
 
     The DS then saves what they changed (status 2) or reports no changes (status 4), as when they close.
     Raises ``SessionError`` when nobody is editing or the DS refuses.
     """
-    key = _live_key(attachment)
+    key = issued_live_key(attachment)
     editors = list(key.editors or []) if key is not None else []
     if not editors:
         raise SessionError(_("Nobody is editing this file any more."))
     # The known editors are named: omitting `users` drops everyone only from DS 8.3 on (protocol §6).
     _send("drop", attachment=attachment, users=editors)
     logger.info("session of attachment %s dropped by user %s (%d editors)", attachment.pk, user.pk, len(editors))
-
-
-# --- the attachment pages' menu -----------------------------------------------------------------------------
-
-
-def session_rows(request: HttpRequest, attachments: Sequence[Attachment], role: Role) -> dict[int, RowExtras]:
-    """Menu entries for attachments someone is editing now, from the page's row state (actions.page_rows)."""
-    if not can_edit(role) or not attachments or not config.for_request(request).configured:
-        return {}
-    edited = page_rows(request, [attachment.pk for attachment in attachments]).live_sessions
-    # Back to the page the menu was on (the list or the attachment page) after the POST.
-    back = urlencode({"next": request.get_full_path()})
-    return {
-        attachment.pk: RowExtras(actions=_session_actions(attachment, role, back))
-        for attachment in attachments
-        if attachment.pk in edited
-    }
-
-
-def _session_actions(attachment: Attachment, role: Role, back: str) -> list[Action]:
-    actions = [
-        Action(
-            label=_("Save a version now"),
-            url=f"{reverse('onlyoffice-forcesave', args=[attachment.pk])}?{back}",
-            icon="history",
-            method="post",
-            in_menu=True,
-        )
-    ]
-    if can_admin(role):
-        actions.append(
-            Action(
-                label=_("End editing session"),
-                url=f"{reverse('onlyoffice-drop', args=[attachment.pk])}?{back}",
-                icon="logout",
-                method="post",
-                in_menu=True,
-                danger=True,
-            )
-        )
-    return actions

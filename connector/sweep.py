@@ -1,10 +1,15 @@
-"""Recovery sweeps: saves stuck by a lost broker message or a dead worker, and files no row points at.
+"""The periodic jobs, as plain functions: Celery beat runs them through the thin tasks of connector/tasks.py.
 
-The save request table is the outbox (connector/services.py): whatever happens to the broker or a worker, the
-request stays in the database. ``sweep_stuck_saves`` sends the stuck ones again; the worker's claim
-(pending → saving, a conditional update) keeps each save to one version however often it is sent.
-It runs every minute under Celery beat (``CELERY_BEAT_SCHEDULE``) and once whenever a worker starts.
-The tasks of the other periodic sweeps (sessions, "Download as" files) sit here too, beside it.
+- ``sweep_stuck_saves`` (task ``connector.sweep``, every minute and whenever a worker starts): saves stuck by a lost
+  broker message or a dead worker. The save request table is the outbox (connector/services.py): whatever happens
+  to the broker or a worker, the request stays in the database, and this sends the stuck ones again; the worker's
+  claim (pending → saving, a conditional update) keeps each save to one version however often it is sent.
+- ``conversion_files_sweep`` (task ``connector.conversion_files_sweep``, every hour): "Download as" results past
+  their lifetime, or whose file or user is gone.
+- ``orphan_files_sweep`` (``manage.py onlyoffice cleanup``): stored files no row points at.
+
+The sessions sweep (task ``connector.sessions_sweep``) is ``forgotten.sessions_reconcile``: what it recovers is the
+Document Server's forgotten files.
 """
 
 from __future__ import annotations
@@ -14,15 +19,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from celery import shared_task
-from celery.signals import worker_ready
 from django.apps import apps
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
-from connector import conversion, tasks
+from attachments.storage import delete_quietly
+from connector import services
+from connector.conversion import DOWNLOAD_FILE_LIFETIME
 from connector.models import ConversionJob, SaveRequest
 
 logger = logging.getLogger(__name__)
@@ -94,41 +100,32 @@ def _take_abandoned(cutoff: datetime, now: datetime) -> Iterator[int]:
 
 def _enqueue(save_request_id: int) -> bool:
     try:
-        tasks.enqueue_save(save_request_id)
-    except tasks.EnqueueFailed:
+        services.save_request_enqueue(save_request_id)
+    except services.EnqueueFailed:
         return False
     return True
 
 
-@shared_task(name="connector.sweep", ignore_result=True)
-def sweep() -> dict[str, int]:
-    """The periodic task (Celery beat, every minute) and the one each worker sends itself when it starts."""
-    return sweep_stuck_saves().as_dict()
-
-
-@shared_task(name="connector.sessions_sweep", ignore_result=True)
-def sessions_sweep() -> int:
-    """The periodic task (Celery beat, every minute): sessions that ended without a callback we accepted are
-    ended here too, and what the DS kept of them is stored (connector.recovery.sessions_reconcile)."""
-    from connector import recovery  # recovery imports the save task's modules, which import this one
-
-    return len(recovery.sessions_reconcile())
-
-
-@shared_task(name="connector.conversion_files_sweep", ignore_result=True)
 def conversion_files_sweep() -> int:
-    """The periodic task (Celery beat, every hour): deletes "Download as" files older than a day
-    (connector.conversion.conversion_files_sweep). Safe to run at any time, from several processes at once."""
-    return conversion.conversion_files_sweep()
+    """Delete "Download as" files older than ``DOWNLOAD_FILE_LIFETIME``, or whose file or user is gone.
 
-
-@worker_ready.connect
-def _sweep_when_a_worker_starts(**_kwargs: object) -> None:
-    # A worker restarting after a crash picks up what the crash left, without waiting for beat.
-    try:
-        sweep.delay()
-    except Exception:
-        logger.exception("could not send the start-up save sweep")
+    Returns how many were deleted. Celery beat runs it every hour (task ``connector.conversion_files_sweep``,
+    connector/tasks.py). Safe to run at any time and from several processes at once.
+    """
+    cutoff = timezone.now() - DOWNLOAD_FILE_LIFETIME
+    expired = (
+        ConversionJob.objects.filter(kind=ConversionJob.Kind.DOWNLOAD)
+        .exclude(result_file="")
+        .filter(Q(created_at__lt=cutoff) | Q(attachment__isnull=True) | Q(requested_by__isnull=True))
+        .values_list("pk", "result_file")
+    )
+    deleted = 0
+    for job_id, name in list(expired):
+        # The row first: a download that starts now gets a 404, never half a file; one sweeper wins each file.
+        if ConversionJob.objects.filter(pk=job_id, result_file=name).update(result_file="") == 1:
+            delete_quietly(name)
+            deleted += 1
+    return deleted
 
 
 def orphan_files(*, min_age: timedelta = ORPHAN_MIN_AGE) -> list[str]:

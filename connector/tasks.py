@@ -1,16 +1,29 @@
-"""Celery tasks of the connector: thin, idempotent, loading rows by id."""
+"""Every Celery task of the connector: thin, idempotent, loading rows by id, each calling one job.
+
+- ``save_document``: store one save request (connector/services.py, connector/forgotten.py);
+- ``convert_document``: run one conversion job (connector/conversion.py);
+- the periodic sweeps beat sends (``CELERY_BEAT_SCHEDULE``): ``connector.sweep`` (stuck saves, also sent by each
+  worker when it starts), ``connector.sessions_sweep`` (sessions that ended without a callback we accepted) and
+  ``connector.conversion_files_sweep`` ("Download as" files past their lifetime); their jobs are plain functions in
+  connector/sweep.py and connector/forgotten.py.
+
+Names are pinned (``name=``): beat schedules and messages already queued name the tasks, and the modules that send
+them (``services.save_request_enqueue``, ``conversion.conversion_enqueue``) know only the name, since this module
+imports them.
+"""
 
 from __future__ import annotations
 
 import logging
 import random
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.exceptions import MaxRetriesExceededError, SoftTimeLimitExceeded
+from celery.signals import worker_ready
 from django.conf import settings
 from django.utils.translation import gettext_lazy
 
-from connector import conversion, recovery, services, sweep  # noqa: F401  (sweep: registers the periodic task)
+from connector import conversion, forgotten, services, sweep
 from connector.docserver import DocServerError
 
 logger = logging.getLogger(__name__)
@@ -24,11 +37,14 @@ _UNEXPECTED_ERROR = "an unexpected error in the save task (%s); see the worker l
 def _backoff(retries: int) -> float:
     # A setting, so that tests with real workers can retry in milliseconds instead of minutes.
     base = settings.CONNECTOR_SAVE_RETRY_BASE_SECONDS
-    return min(base * 2**retries, base * 60) * (0.5 + random.random())
+    return min(base * 2.0**retries, base * 60) * (0.5 + random.random())
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, ignore_result=True)
-def save_document(self, save_request_id: int) -> None:
+# --- saving ----------------------------------------------------------------------------------------------------
+
+
+@shared_task(name=services.SAVE_TASK, bind=True, acks_late=True, max_retries=MAX_RETRIES, ignore_result=True)
+def save_document(self: Task[[int], None], save_request_id: int) -> None:
     """Store the file of one save request as a new version.
 
     Idempotent: only the worker whose conditional update claims the request (pending → saving) acts;
@@ -40,10 +56,10 @@ def save_document(self, save_request_id: int) -> None:
         logger.info("save request %s: nothing to claim (done, taken or gone)", save_request_id)
         return
     try:
-        recovery.store(save_request=save_request)
-    except recovery.SaveLost as exc:
+        forgotten.store(save_request=save_request)
+    except forgotten.SaveLost as exc:
         # Nothing left to fetch: no retry, and no Retry button; the editors and admins are told.
-        recovery.save_request_fail(save_request_id=save_request_id, error=exc.message, lost=True)
+        services.save_request_fail(save_request_id=save_request_id, error=exc.message, lost=True)
     except DocServerError as exc:
         _retry_or_fail(self, save_request_id, exc.message, transient=exc.transient)
     except (OSError, SoftTimeLimitExceeded) as exc:
@@ -52,34 +68,22 @@ def save_document(self, save_request_id: int) -> None:
         logger.warning("save request %s: %s", save_request_id, exc, exc_info=True)
         _retry_or_fail(self, save_request_id, _STORAGE_ERROR % type(exc).__name__, transient=True)
     except Exception as exc:
-        recovery.save_request_fail(save_request_id=save_request_id, error=_UNEXPECTED_ERROR % type(exc).__name__)
+        services.save_request_fail(save_request_id=save_request_id, error=_UNEXPECTED_ERROR % type(exc).__name__)
         raise
 
 
-def _retry_or_fail(task, save_request_id: int, error: str, *, transient: bool) -> None:
+def _retry_or_fail(task: Task[[int], None], save_request_id: int, error: str, *, transient: bool) -> None:
     if not transient:
-        recovery.save_request_fail(save_request_id=save_request_id, error=error)
+        services.save_request_fail(save_request_id=save_request_id, error=error)
         return
     services.save_request_release(save_request_id=save_request_id, error=error)
     try:
         raise task.retry(countdown=_backoff(task.request.retries))
     except MaxRetriesExceededError:
-        recovery.save_request_fail(save_request_id=save_request_id, error=error)
+        services.save_request_fail(save_request_id=save_request_id, error=error)
 
 
-class EnqueueFailed(Exception):
-    """The save request is recorded but the broker did not take the task."""
-
-
-def enqueue_save(save_request_id: int) -> None:
-    try:
-        save_document.delay(save_request_id)
-    except Exception as exc:
-        # The request stays pending in the database. The callback answers with an error, so the DS sends it
-        # again and the duplicate is enqueued once the broker is back.
-        logger.exception("save request %s recorded but not enqueued", save_request_id)
-        raise EnqueueFailed(str(save_request_id)) from exc
-
+# --- converting ------------------------------------------------------------------------------------------------
 
 # A user watches the progress bar meanwhile: a few retries (about 2, 4, 8 s plus jitter), then a clear failure.
 CONVERSION_MAX_RETRIES = 3
@@ -89,8 +93,10 @@ _CONVERSION_UNEXPECTED_ERROR = gettext_lazy(
 )
 
 
-@shared_task(bind=True, acks_late=True, max_retries=CONVERSION_MAX_RETRIES, ignore_result=True)
-def convert_document(self, job_id: int) -> None:
+@shared_task(
+    name=conversion.CONVERSION_TASK, bind=True, acks_late=True, max_retries=CONVERSION_MAX_RETRIES, ignore_result=True
+)
+def convert_document(self: Task[[int], None], job_id: int) -> None:
     """Run one conversion job (connector.conversion).
 
     Idempotent: only the worker that claims the job (pending → running) acts. Retries transient DS errors
@@ -109,12 +115,41 @@ def convert_document(self, job_id: int) -> None:
         raise
 
 
-def _retry_conversion(task, job_id: int, message: str, *, code: int | None) -> None:
+def _retry_conversion(task: Task[[int], None], job_id: int, message: str, *, code: int | None) -> None:
     try:
         raise task.retry(countdown=_backoff(task.request.retries))
     except MaxRetriesExceededError:
         conversion.conversion_fail(job_id=job_id, message=message, code=code)
 
 
-def enqueue_conversion(job_id: int) -> None:
-    convert_document.delay(job_id)
+# --- the periodic sweeps ---------------------------------------------------------------------------------------
+
+
+@shared_task(name="connector.sweep", ignore_result=True)
+def stuck_saves_sweep() -> dict[str, int]:
+    """Every minute under beat, and sent by each worker when it starts: saves nobody works on are sent again
+    (sweep.sweep_stuck_saves)."""
+    return sweep.sweep_stuck_saves().as_dict()
+
+
+@shared_task(name="connector.sessions_sweep", ignore_result=True)
+def sessions_sweep() -> int:
+    """Every minute under beat: sessions that ended without a callback we accepted are ended here too, and what the
+    DS kept of them is stored (forgotten.sessions_reconcile)."""
+    return len(forgotten.sessions_reconcile())
+
+
+@shared_task(name="connector.conversion_files_sweep", ignore_result=True)
+def conversion_files_sweep() -> int:
+    """Every hour under beat: deletes "Download as" files older than a day (sweep.conversion_files_sweep). Safe to
+    run at any time, from several processes at once."""
+    return sweep.conversion_files_sweep()
+
+
+@worker_ready.connect
+def _sweep_when_a_worker_starts(**_kwargs: object) -> None:
+    # A worker restarting after a crash picks up what the crash left, without waiting for beat.
+    try:
+        stuck_saves_sweep.delay()
+    except Exception:
+        logger.exception("could not send the start-up save sweep")

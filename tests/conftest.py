@@ -83,11 +83,11 @@ def _fresh_connector_settings() -> Iterator[None]:
     """The cached settings row outlives each test's database rollback: never let it leak into the next test."""
     from django.core.cache import cache
 
-    from connector import config
+    from connector import ds_settings
 
-    cache.delete(config.CACHE_KEY)
+    cache.delete(ds_settings.CACHE_KEY)
     yield
-    cache.delete(config.CACHE_KEY)
+    cache.delete(ds_settings.CACHE_KEY)
 
 
 @pytest.fixture(autouse=True)
@@ -149,9 +149,9 @@ def upload_limit() -> int:
 @pytest.fixture
 def editing_setup(personas: Personas, make_attachment, live_server, fake_ds):
     """The connector pointed at the fake Document Server, which reaches the live server; and a file to edit."""
-    from connector import config
+    from connector import ds_settings
 
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
     attachment = make_attachment(personas.space, "Plan.docx", content=b"original bytes", user=personas.owner)
     return personas, attachment, fake_ds
 

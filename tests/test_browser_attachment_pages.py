@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from attachments import ooxml, services
 from attachments.models import Attachment
-from connector import config
+from connector import ds_settings
 from tests.conftest import Personas
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -121,7 +121,7 @@ def test_it_keeps_every_column_of_the_version_table_readable(
 def space_with_files(personas: Personas, make_attachment: Any) -> dict[str, Attachment]:
     """Files whose rows carry different buttons, so that the "More actions" button sits at different places."""
     # The editor's buttons need ONLYOFFICE set up; the list page itself never calls the Document Server.
-    config.update(public_url="http://127.0.0.1:9", connector_url="http://127.0.0.1:9", jwt_secret="s" * 40)
+    ds_settings.update(public_url="http://127.0.0.1:9", connector_url="http://127.0.0.1:9", jwt_secret="s" * 40)
     return {
         "docx": make_attachment(
             personas.space,

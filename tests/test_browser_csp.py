@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from connector import config
+from connector import ds_settings
 from tests.conftest import Personas
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -110,7 +110,7 @@ def test_it_runs_the_settings_pages_check_without_a_csp_violation(
     personas: Personas, live_server, fake_ds, watched
 ) -> None:
     # The one thing the page loads from elsewhere: api.js from the Document Server, in its browser step.
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
     watched.login(personas.client_for("staff"))
     watched.goto(reverse("onlyoffice-settings"))
     page = watched.page

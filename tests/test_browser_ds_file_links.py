@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from connector import config
+from connector import ds_settings
 from tests.conftest import Personas
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,7 +32,7 @@ REPORT_HTML = (
 @pytest.fixture
 def ds_link(personas: Personas, make_attachment, live_server) -> str:
     """``document.url`` of report.html, as the editor page gives it to anyone who opens the file."""
-    config.update(public_url="http://127.0.0.1:9", connector_url=live_server.url, jwt_secret="")
+    ds_settings.update(public_url="http://127.0.0.1:9", connector_url=live_server.url, jwt_secret="")
     attachment = make_attachment(personas.space, "report.html", content=REPORT_HTML, user=personas.editor)
     html = personas.client_for("viewer").get(reverse("onlyoffice-editor", args=[attachment.pk])).content.decode()
     match = re.search(r'<script id="onlyoffice-config" type="application/json">(.*?)</script>', html, re.S)

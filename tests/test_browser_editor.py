@@ -11,7 +11,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from connector import config
+from connector import ds_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +20,7 @@ HOSTILE_TITLE = "</script><script>window.__pwned=1</script>.docx"
 
 @pytest.fixture
 def editor_setup(personas, make_attachment, live_server, fake_ds):
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
     return personas, fake_ds
 
 
@@ -132,7 +132,7 @@ def test_it_says_what_to_check_when_api_js_cannot_load(
     personas, make_attachment, live_server, browser_page, public_url
 ) -> None:
     address = public_url.format(live_server=live_server.url)
-    config.update(public_url=address, connector_url=live_server.url)
+    ds_settings.update(public_url=address, connector_url=live_server.url)
     attachment = make_attachment(personas.space, "Budget.docx")
     # Staff are told the address and what to check; others are told to ask them (tests/test_editor_error_pages.py).
     page = open_editor(browser_page, personas, attachment, persona="staff")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from connector import config
+from connector import ds_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +39,7 @@ ADD_HANDLER = """([id, attribute, code, eventName]) => {
 @pytest.fixture
 def editor_page(personas, make_attachment, live_server, fake_ds, browser_page) -> Any:
     """The editor page of a .docx, framed by the fake DS's api.js, with every CSP violation collected."""
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
     attachment = make_attachment(personas.space, "Plan.docx")
     browser_page.login(personas.client_for("editor"))
     browser_page.page.add_init_script(COLLECT_VIOLATIONS)

@@ -18,7 +18,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from connector import checks, config, links
+from connector import checks, ds_settings, links
 from tests.fakeds import DownloadFailed, FakeDocServer
 from tests.fakeds.tokens import download_header
 
@@ -38,12 +38,12 @@ def closed_url() -> str:
 @pytest.fixture
 def connected(live_server, fake_ds: FakeDocServer) -> FakeDocServer:
     """Settings that work: the fake DS on both URLs, this app's live server as the connector URL."""
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
     return fake_ds
 
 
 def run(app_url: str | None = None) -> dict[str, checks.CheckResult]:
-    results = checks.run_checks(config.current(), app_url=app_url)
+    results = checks.run_checks(ds_settings.current(), app_url=app_url)
     assert [result.step for result in results] == STEP_IDS
     return {result.step: result for result in results}
 
@@ -102,7 +102,7 @@ def test_it_reports_a_document_server_that_says_it_is_unhealthy(connected, live_
 
 
 def test_it_says_the_secret_key_does_not_match(connected, live_server) -> None:
-    config.update(jwt_secret=WRONG_SECRET)
+    ds_settings.update(jwt_secret=WRONG_SECRET)
 
     results = run(app_url=live_server.url + "/")
 
@@ -120,7 +120,7 @@ def test_it_says_the_secret_key_does_not_match(connected, live_server) -> None:
 
 
 def test_it_says_the_document_server_requires_a_secret_when_none_is_set(connected, live_server) -> None:
-    config.update(jwt_secret="")
+    ds_settings.update(jwt_secret="")
 
     results = run(app_url=live_server.url + "/")
 
@@ -129,7 +129,7 @@ def test_it_says_the_document_server_requires_a_secret_when_none_is_set(connecte
 
 
 def test_it_reports_when_the_document_server_cannot_reach_this_application(connected, closed_url) -> None:
-    config.update(connector_url=closed_url)
+    ds_settings.update(connector_url=closed_url)
 
     results = run()
 
@@ -153,7 +153,7 @@ def test_it_reports_a_conversion_error_with_its_meaning(connected, live_server) 
 
 
 def test_it_names_a_wrong_internal_url(connected, live_server, closed_url) -> None:
-    config.update(internal_url=closed_url)
+    ds_settings.update(internal_url=closed_url)
 
     results = run(app_url=live_server.url + "/")
 
@@ -170,7 +170,7 @@ def test_it_names_a_wrong_internal_url(connected, live_server, closed_url) -> No
 
 
 def test_it_says_when_the_internal_url_is_not_a_document_server(connected, live_server) -> None:
-    config.update(internal_url=live_server.url)  # this app answers 404 to /healthcheck
+    ds_settings.update(internal_url=live_server.url)  # this app answers 404 to /healthcheck
 
     results = run(app_url=live_server.url + "/")
 
@@ -180,7 +180,7 @@ def test_it_says_when_the_internal_url_is_not_a_document_server(connected, live_
 
 
 def test_it_reports_a_public_url_that_does_not_answer(connected, live_server, closed_url) -> None:
-    config.update(public_url=closed_url, internal_url=connected.url)
+    ds_settings.update(public_url=closed_url, internal_url=connected.url)
 
     results = run(app_url=live_server.url + "/")
 
@@ -201,7 +201,7 @@ def test_it_fails_an_https_application_with_an_http_document_server(connected) -
 
 
 def test_it_judges_mixed_content_from_the_connector_url_without_an_app_url(connected, closed_url) -> None:
-    config.update(connector_url=closed_url.replace("http://", "https://"))
+    ds_settings.update(connector_url=closed_url.replace("http://", "https://"))
 
     results = run()
 
@@ -210,7 +210,7 @@ def test_it_judges_mixed_content_from_the_connector_url_without_an_app_url(conne
 
 
 def test_it_does_not_guess_without_any_address_of_this_application(connected) -> None:
-    config.update(connector_url="")
+    ds_settings.update(connector_url="")
 
     results = run()
 
@@ -235,13 +235,13 @@ def test_it_says_what_is_wrong_and_what_to_do_about_mixed_content(connected) -> 
 def test_it_checks_settings_that_are_not_stored(connected, live_server) -> None:
     # The stored secret is wrong; the one under check is the Document Server's, which signs its download of the
     # check file: this app must verify that download with the secret under check, not the stored one.
-    config.update(jwt_secret=WRONG_SECRET)
-    entered = config.preview(jwt_secret=connected.secret)
+    ds_settings.update(jwt_secret=WRONG_SECRET)
+    entered = ds_settings.preview(jwt_secret=connected.secret)
 
     results = {result.step: result for result in checks.run_checks(entered, app_url=live_server.url + "/")}
 
     assert outcome(results) == dict.fromkeys(STEP_IDS, "pass")
-    assert config.current().jwt_secret == WRONG_SECRET
+    assert ds_settings.current().jwt_secret == WRONG_SECRET
 
 
 def test_it_reports_every_step_when_no_document_server_is_set(db) -> None:
@@ -358,7 +358,7 @@ def test_it_prints_skip_for_the_step_it_cannot_judge(connected, live_server) -> 
     out = io.StringIO()
 
     call_command("onlyoffice", "check", stdout=out)  # no --app-url: judged from the connector URL
-    config.update(connector_url="")
+    ds_settings.update(connector_url="")
     with pytest.raises(CommandError):  # the Document Server cannot reach this app without an address
         call_command("onlyoffice", "check", stdout=out)
 
@@ -370,7 +370,7 @@ def test_it_prints_skip_for_the_step_it_cannot_judge(connected, live_server) -> 
 
 
 def test_it_fails_the_command_when_the_connector_url_is_not_set(connected) -> None:
-    config.update(connector_url="")
+    ds_settings.update(connector_url="")
     out = io.StringIO()
 
     with pytest.raises(CommandError):

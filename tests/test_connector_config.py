@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
-from connector import config
+from connector import ds_settings
 from connector.models import ConnectorSettings
 from tests.support.onlyoffice_env import clear_onlyoffice_environment
 
@@ -32,9 +32,9 @@ def _clean_slate(monkeypatch: pytest.MonkeyPatch, settings) -> Iterator[None]:
     values, the ``ONLYOFFICE_*`` settings, as config/settings.py would have made them.
     """
     clear_onlyoffice_environment(monkeypatch, settings)
-    cache.delete(config.CACHE_KEY)
+    cache.delete(ds_settings.CACHE_KEY)
     yield
-    cache.delete(config.CACHE_KEY)
+    cache.delete(ds_settings.CACHE_KEY)
 
 
 def run_command(*args: str) -> str:
@@ -59,11 +59,11 @@ def test_it_prefers_the_database_then_the_environment_then_the_default(
     db: None, settings, stored: str, variable: str, expected: str, source: str
 ) -> None:
     settings.ONLYOFFICE_URL = variable
-    config.update(public_url=stored)
+    ds_settings.update(public_url=stored)
 
-    assert config.current().public_url == expected
-    assert config.sources()["public_url"] == source
-    assert config.current().configured is bool(expected)
+    assert ds_settings.current().public_url == expected
+    assert ds_settings.sources()["public_url"] == source
+    assert ds_settings.current().configured is bool(expected)
 
 
 @pytest.mark.parametrize(
@@ -80,14 +80,14 @@ def test_it_resolves_tls_verification_field_by_field(
     db: None, settings, stored: bool | None, variable: bool | None, expected: bool, source: str
 ) -> None:
     settings.ONLYOFFICE_VERIFY_TLS = variable
-    config.update(verify_tls=stored)
+    ds_settings.update(verify_tls=stored)
 
-    assert config.current().verify_tls is expected
-    assert config.sources()["verify_tls"] == source
+    assert ds_settings.current().verify_tls is expected
+    assert ds_settings.sources()["verify_tls"] == source
 
 
 def test_it_uses_built_in_defaults_with_nothing_set(db: None) -> None:
-    cfg = config.current()
+    cfg = ds_settings.current()
 
     assert (cfg.public_url, cfg.internal_url, cfg.connector_url, cfg.jwt_secret) == ("", "", "", "")
     assert cfg.jwt_header == "Authorization"
@@ -99,21 +99,21 @@ def test_it_uses_built_in_defaults_with_nothing_set(db: None) -> None:
 
 
 def test_it_defaults_the_internal_url_to_the_public_one(db: None, settings) -> None:
-    config.update(public_url="https://docs.example.com/")
-    assert config.current().internal_url == "https://docs.example.com"
+    ds_settings.update(public_url="https://docs.example.com/")
+    assert ds_settings.current().internal_url == "https://docs.example.com"
 
     settings.ONLYOFFICE_INTERNAL_URL = "http://onlyoffice:80"
-    assert config.current().internal_url == "http://onlyoffice:80"
-    assert config.current().internal_origin() == "http://onlyoffice"
-    assert config.current().public_origin() == "https://docs.example.com"
+    assert ds_settings.current().internal_url == "http://onlyoffice:80"
+    assert ds_settings.current().internal_origin() == "http://onlyoffice"
+    assert ds_settings.current().public_origin() == "https://docs.example.com"
 
 
 def test_it_takes_the_secret_from_the_environment(db: None, settings) -> None:
     settings.ONLYOFFICE_JWT_SECRET = SECRET
 
-    assert config.current().jwt_secret == SECRET
-    assert config.current().jwt_enabled is True
-    assert config.sources()["jwt_secret"] == "environment"
+    assert ds_settings.current().jwt_secret == SECRET
+    assert ds_settings.current().jwt_enabled is True
+    assert ds_settings.sources()["jwt_secret"] == "environment"
 
 
 def test_it_fills_every_field_from_the_environment(db: None, settings) -> None:
@@ -123,7 +123,7 @@ def test_it_fills_every_field_from_the_environment(db: None, settings) -> None:
     settings.ONLYOFFICE_JWT_SECRET = SECRET
     settings.ONLYOFFICE_JWT_HEADER = "AuthorizationJwt"
 
-    cfg = config.current()
+    cfg = ds_settings.current()
 
     assert (cfg.public_url, cfg.internal_url, cfg.connector_url) == (
         "https://docs.example.com",
@@ -131,7 +131,7 @@ def test_it_fills_every_field_from_the_environment(db: None, settings) -> None:
         "http://app:8000",
     )
     assert (cfg.jwt_secret, cfg.jwt_header) == (SECRET, "AuthorizationJwt")
-    assert set(config.sources().values()) == {"environment", "default"}
+    assert set(ds_settings.sources().values()) == {"environment", "default"}
 
 
 def test_it_reads_the_parsed_settings_not_the_process_environment(
@@ -143,10 +143,10 @@ def test_it_reads_the_parsed_settings_not_the_process_environment(
     monkeypatch.setenv("ONLYOFFICE_URL", "not a url")
     monkeypatch.setenv("ONLYOFFICE_VERIFY_TLS", "flase")
 
-    cfg = config.current()
+    cfg = ds_settings.current()
 
     assert (cfg.public_url, cfg.verify_tls) == ("https://docs.example.com", True)
-    assert config.sources()["public_url"] == "environment"
+    assert ds_settings.sources()["public_url"] == "environment"
 
 
 def test_it_serves_the_space_page_from_the_parsed_settings(
@@ -165,7 +165,9 @@ def test_it_serves_the_space_page_from_the_parsed_settings(
 
 
 def test_it_never_shows_the_secret_in_its_repr() -> None:
-    cfg = config.DocServerConfig(public_url="https://d", internal_url="https://d", connector_url="", jwt_secret=SECRET)
+    cfg = ds_settings.DocServerConfig(
+        public_url="https://d", internal_url="https://d", connector_url="", jwt_secret=SECRET
+    )
 
     assert SECRET not in repr(cfg)
     assert SECRET not in str(cfg)
@@ -199,10 +201,10 @@ def test_it_never_shows_the_secret_in_its_repr() -> None:
     ],
 )
 def test_it_explains_each_invalid_value_and_stores_nothing(db: None, changes: dict, field: str, fragment: str) -> None:
-    config.update(public_url="https://before.example.com")
+    ds_settings.update(public_url="https://before.example.com")
 
     with pytest.raises(ValidationError) as raised:
-        config.update(**changes, block_download=True)
+        ds_settings.update(**changes, block_download=True)
 
     assert list(raised.value.message_dict) == [field]
     assert fragment in " ".join(raised.value.message_dict[field])
@@ -212,7 +214,7 @@ def test_it_explains_each_invalid_value_and_stores_nothing(db: None, changes: di
 
 
 def test_it_normalises_the_values_it_stores(db: None) -> None:
-    cfg = config.update(
+    cfg = ds_settings.update(
         public_url=" https://docs.example.com/ds/ ",
         lossy_edit=[".ODT", "csv"],
         customization={"chat": False, "reviewDisplay": "final"},
@@ -227,72 +229,72 @@ def test_it_normalises_the_values_it_stores(db: None) -> None:
 
 
 def test_it_changes_only_the_fields_given(db: None) -> None:
-    config.update(public_url="https://docs.example.com", jwt_secret=SECRET, forcesave=True)
+    ds_settings.update(public_url="https://docs.example.com", jwt_secret=SECRET, forcesave=True)
 
-    config.update(jwt_header="AuthorizationJwt", max_edit_size=1024)
+    ds_settings.update(jwt_header="AuthorizationJwt", max_edit_size=1024)
 
-    cfg = config.current()
+    cfg = ds_settings.current()
     assert (cfg.public_url, cfg.jwt_secret, cfg.forcesave) == ("https://docs.example.com", SECRET, True)
     assert (cfg.jwt_header, cfg.max_edit_size) == ("AuthorizationJwt", 1024)
 
 
 def test_it_refuses_an_unknown_setting(db: None) -> None:
     with pytest.raises(TypeError, match="colour"):
-        config.update(colour="blue")
+        ds_settings.update(colour="blue")
 
 
 # --- the shared cache ---------------------------------------------------------------------------------------
 
 
 def test_it_serves_a_cached_read_without_any_query(db: None, django_assert_num_queries) -> None:
-    config.update(public_url="https://docs.example.com")
+    ds_settings.update(public_url="https://docs.example.com")
     with django_assert_num_queries(1):
-        config.current()
+        ds_settings.current()
 
     with django_assert_num_queries(0):
-        assert config.current().public_url == "https://docs.example.com"
+        assert ds_settings.current().public_url == "https://docs.example.com"
 
 
 def test_it_caches_the_absence_of_a_row_too(db: None, django_assert_num_queries) -> None:
-    config.current()
+    ds_settings.current()
 
     with django_assert_num_queries(0):
-        assert config.current().configured is False
+        assert ds_settings.current().configured is False
 
 
 def test_it_sees_a_change_at_once(db: None) -> None:
-    config.update(public_url="https://old.example.com")
-    assert config.current().public_url == "https://old.example.com"  # now cached
+    ds_settings.update(public_url="https://old.example.com")
+    assert ds_settings.current().public_url == "https://old.example.com"  # now cached
 
-    config.update(public_url="https://new.example.com")
+    ds_settings.update(public_url="https://new.example.com")
 
-    assert config.current().public_url == "https://new.example.com"
+    assert ds_settings.current().public_url == "https://new.example.com"
 
 
 def test_it_shares_a_committed_change_through_the_cache(db: None, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        config.update(public_url="https://new.example.com", jwt_secret=SECRET)
+        ds_settings.update(public_url="https://new.example.com", jwt_secret=SECRET)
 
     # Another process reads only the cache: the row is there, complete, before anyone asks.
-    assert cache.get(config.CACHE_KEY)["public_url"] == "https://new.example.com"
+    assert cache.get(ds_settings.CACHE_KEY)["public_url"] == "https://new.example.com"
 
 
 def test_it_reads_the_database_when_the_cache_is_down(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    config.update(public_url="https://docs.example.com")
+    ds_settings.update(public_url="https://docs.example.com")
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ConnectionError("cache down")
 
     monkeypatch.setattr(cache, "get", broken)
 
-    assert config.current().public_url == "https://docs.example.com"
+    assert ds_settings.current().public_url == "https://docs.example.com"
 
 
 def _another_process_env(tmp_path: Path, cache_kind: str) -> dict[str, str]:
     db_settings = connection.settings_dict
     env = {name: value for name, value in os.environ.items() if not name.startswith("ONLYOFFICE_")}
     env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_SETTINGS_MODULE="ds_settings.settings",
         DJANGO_SECRET_KEY="another-process",
         DATA_DIR=str(tmp_path),
         DATABASE_URL=(
@@ -318,12 +320,12 @@ def test_it_sees_a_change_made_by_another_process_at_once(
             "LOCATION": str(tmp_path / "cache"),
         }
     else:
-        backend = {"BACKEND": "config.cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+        backend = {"BACKEND": "ds_settings.cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
     settings.CACHES = {"default": backend}
-    cache.delete(config.CACHE_KEY)
-    config.update(public_url="https://old.example.com")
+    cache.delete(ds_settings.CACHE_KEY)
+    ds_settings.update(public_url="https://old.example.com")
     with django_assert_num_queries(0):
-        assert config.current().public_url == "https://old.example.com"
+        assert ds_settings.current().public_url == "https://old.example.com"
 
     subprocess.run(
         [sys.executable, "manage.py", "onlyoffice", "settings", "--url", "https://new.example.com"],
@@ -335,8 +337,8 @@ def test_it_sees_a_change_made_by_another_process_at_once(
     )
 
     with django_assert_num_queries(0):
-        assert config.current().public_url == "https://new.example.com"
-    cache.delete(config.CACHE_KEY)
+        assert ds_settings.current().public_url == "https://new.example.com"
+    cache.delete(ds_settings.CACHE_KEY)
 
 
 # --- the management command ---------------------------------------------------------------------------------
@@ -355,7 +357,7 @@ def test_it_sets_values_from_the_command_and_masks_the_secret(db: None) -> None:
         "--no-verify-tls",
     )
 
-    cfg = config.current()
+    cfg = ds_settings.current()
     assert (cfg.public_url, cfg.internal_url, cfg.jwt_secret) == (
         "https://docs.example.com",
         "http://onlyoffice",
@@ -370,7 +372,7 @@ def test_it_sets_values_from_the_command_and_masks_the_secret(db: None) -> None:
 
 def test_it_says_where_each_value_comes_from(db: None, settings) -> None:
     settings.ONLYOFFICE_JWT_SECRET = SECRET
-    config.update(public_url="https://docs.example.com")
+    ds_settings.update(public_url="https://docs.example.com")
 
     output = run_command()
 
@@ -393,12 +395,12 @@ def test_it_reads_the_secret_from_stdin_when_asked(db: None, monkeypatch: pytest
 
     output = run_command("--secret", "-")
 
-    assert config.current().jwt_secret == SECRET
+    assert ds_settings.current().jwt_secret == SECRET
     assert SECRET not in output
 
 
 def test_it_refuses_an_invalid_url_from_the_command_and_changes_nothing(db: None) -> None:
-    config.update(public_url="https://docs.example.com", jwt_secret=SECRET)
+    ds_settings.update(public_url="https://docs.example.com", jwt_secret=SECRET)
 
     with pytest.raises(CommandError, match="--url: Enter a URL that starts with http:// or https://"):
         run_command("--url", "docs.example.org", "--secret", "another-secret-for-the-document-server")
@@ -409,11 +411,11 @@ def test_it_refuses_an_invalid_url_from_the_command_and_changes_nothing(db: None
 
 def test_it_clears_a_value_from_the_command_so_the_environment_applies(db: None, settings) -> None:
     settings.ONLYOFFICE_URL = "https://env.example.com"
-    config.update(public_url="https://db.example.com")
+    ds_settings.update(public_url="https://db.example.com")
 
     output = run_command("--url", "")
 
-    assert config.current().public_url == "https://env.example.com"
+    assert ds_settings.current().public_url == "https://env.example.com"
     assert "https://env.example.com  [environment]" in output
 
 
@@ -421,7 +423,7 @@ def test_it_clears_a_value_from_the_command_so_the_environment_applies(db: None,
 
 
 def test_it_sends_the_admin_settings_entry_to_the_project_page(personas) -> None:
-    config.update(jwt_secret=SECRET)
+    ds_settings.update(jwt_secret=SECRET)
     client = personas.client_for("staff")
 
     listing = client.get("/admin/connector/connectorsettings/")

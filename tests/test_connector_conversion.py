@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from attachments.models import Attachment, VersionSource
 from config.celery_app import app as celery_app
-from connector import config, conversion
+from connector import conversion, ds_settings, sweep
 from connector.docserver import CONVERSION_ERRORS
 from connector.models import ConversionJob
 from tests.conftest import Personas
@@ -27,7 +27,7 @@ ODT_BYTES = b"PK\x03\x04 an odt the fake Document Server does not read, so it co
 
 @pytest.fixture
 def connected(live_server, fake_ds: FakeDocServer, personas: Personas) -> FakeDocServer:
-    config.update(public_url=fake_ds.url, jwt_secret=fake_ds.secret, connector_url=live_server.url)
+    ds_settings.update(public_url=fake_ds.url, jwt_secret=fake_ds.secret, connector_url=live_server.url)
     return fake_ds
 
 
@@ -46,7 +46,7 @@ def retrying(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def offline(personas: Personas) -> None:
     """Configured, but never contacted: for pages that do not run a conversion (jobs stay pending)."""
-    config.update(public_url="http://127.0.0.1:9", jwt_secret="offline-secret-0123456789abcdef")
+    ds_settings.update(public_url="http://127.0.0.1:9", jwt_secret="offline-secret-0123456789abcdef")
 
 
 def _start(client: Client, attachment: Attachment, **fields: str) -> tuple[ConversionJob, object]:
@@ -101,7 +101,9 @@ def test_it_converts_an_odt_to_a_new_docx_attachment_and_keeps_the_original(
     assert len(converter_calls) >= 2
     assert {call["key"] for call in converter_calls} == {job.key}
     assert all(call["async"] is True and call["outputtype"] == "docx" for call in converter_calls)
-    assert converter_calls[0]["url"].startswith(f"{config.current().connector_url}/onlyoffice/download/{original.pk}/")
+    assert converter_calls[0]["url"].startswith(
+        f"{ds_settings.current().connector_url}/onlyoffice/download/{original.pk}/"
+    )
 
 
 def test_it_gives_a_second_conversion_a_unique_name(connected, personas, make_attachment) -> None:
@@ -446,14 +448,14 @@ def test_it_sweeps_download_files_older_than_a_day(connected, personas, make_att
     fresh.refresh_from_db()
     ConversionJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=1, minutes=1))
 
-    assert conversion.conversion_files_sweep() == 1
+    assert sweep.conversion_files_sweep() == 1
 
     assert not (media / old.result_file).exists()
     assert (media / fresh.result_file).exists()
     assert client.get(reverse("onlyoffice-conversion-file", args=[old.pk])).status_code == 404
     assert "removed after a day" in _status(client, old)["message"]
     assert client.get(reverse("onlyoffice-conversion-file", args=[fresh.pk])).status_code == 200
-    assert conversion.conversion_files_sweep() == 0
+    assert sweep.conversion_files_sweep() == 0
 
 
 def test_it_sweeps_the_download_file_of_a_deleted_attachment(connected, personas, make_attachment, media):
@@ -465,7 +467,7 @@ def test_it_sweeps_the_download_file_of_a_deleted_attachment(connected, personas
 
     attachment_delete(attachment=original)
 
-    assert conversion.conversion_files_sweep() == 1
+    assert sweep.conversion_files_sweep() == 1
     assert not (media / job.result_file).exists()
 
 

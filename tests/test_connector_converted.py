@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from attachments import ooxml
 from attachments.models import Attachment
-from connector import config
+from connector import ds_settings
 from connector.converted import SPOOL_IN_MEMORY, ConvertedTypeMismatch, verified_chunks, verify_converted
 from tests.fakeds import FakeDocServer
 from tests.fakeds.receiver import Receiver
@@ -26,7 +26,7 @@ from tests.test_fakeds import convert
 
 @pytest.fixture
 def connected(live_server, fake_ds: FakeDocServer, personas) -> FakeDocServer:
-    config.update(public_url=fake_ds.url, jwt_secret=fake_ds.secret, connector_url=live_server.url)
+    ds_settings.update(public_url=fake_ds.url, jwt_secret=fake_ds.secret, connector_url=live_server.url)
     return fake_ds
 
 

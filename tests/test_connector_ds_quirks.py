@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from attachments.models import Attachment
-from connector import config, recovery
+from connector import ds_settings, forgotten
 from connector.models import DocumentKey, SaveRequest
 from tests.fakeds import tokens
 from tests.fakeds.callbacks import HEADER_TOKEN_LIMIT
@@ -139,9 +139,9 @@ def refused_final_save(personas, attachment, fake_ds) -> dict:
     cfg = editor_config(personas, attachment)
     session = fake_ds.open(cfg)
     session.edit(uid_of(cfg), b"typed while the secret was changing")
-    config.update(jwt_secret=OTHER_SECRET)
+    ds_settings.update(jwt_secret=OTHER_SECRET)
     assert session.close(uid_of(cfg)).http_status == 403
-    config.update(jwt_secret=fake_ds.secret)
+    ds_settings.update(jwt_secret=fake_ds.secret)
     assert fake_ds.forgotten_keys == [cfg["document"]["key"]]
     assert presence(personas, attachment) == ["Eddie Editor"]
     return cfg
@@ -169,7 +169,7 @@ def test_it_ends_a_session_the_ds_no_longer_has_and_stores_what_it_kept(editing_
     personas, attachment, fake_ds = editing_setup
     cfg = refused_final_save(personas, attachment, fake_ds)
 
-    stored = recovery.sessions_reconcile(quiet_for=timedelta(0))
+    stored = forgotten.sessions_reconcile(quiet_for=timedelta(0))
 
     assert [(result.key, result.outcome) for result in stored] == [(cfg["document"]["key"], "stored")]
     version = Attachment.objects.get(pk=attachment.pk).versions.get(number=2)
@@ -187,10 +187,10 @@ def test_it_leaves_the_editors_the_ds_still_has_and_skips_quiet_checks_too_soon(
     fake_ds.open(cfg)
     commands_before = len(fake_ds.requests_to("/command"))
 
-    assert recovery.sessions_reconcile() == []
+    assert forgotten.sessions_reconcile() == []
     assert len(fake_ds.requests_to("/command")) == commands_before
 
-    assert recovery.sessions_reconcile(quiet_for=timedelta(0)) == []
+    assert forgotten.sessions_reconcile(quiet_for=timedelta(0)) == []
     assert [record.json()["c"] for record in fake_ds.requests_to("/command")][commands_before:] == ["info"]
     assert presence(personas, attachment) == ["Eddie Editor"]
 
@@ -200,7 +200,7 @@ def test_it_changes_nothing_when_the_ds_cannot_be_asked(editing_setup) -> None:
     refused_final_save(personas, attachment, fake_ds)
     fake_ds.down()
 
-    assert recovery.sessions_reconcile(quiet_for=timedelta(0)) == []
+    assert forgotten.sessions_reconcile(quiet_for=timedelta(0)) == []
     assert presence(personas, attachment) == ["Eddie Editor"]
     assert Attachment.objects.get(pk=attachment.pk).current_version == 1
 

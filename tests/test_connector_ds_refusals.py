@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 
 from attachments.models import Attachment
-from connector import checks, config, history, links
+from connector import checks, ds_settings, history, links
 
 SECRET = "refusal-test-secret-0123456789abcdef"
 WRONG_SECRET = "not-our-secret-0123456789abcdef-xyz"
@@ -35,8 +35,8 @@ class Fetch:
 
 
 @pytest.fixture
-def onlyoffice(db) -> config.DocServerConfig:
-    return config.update(public_url="http://127.0.0.1:9", connector_url="http://testserver", jwt_secret=SECRET)
+def onlyoffice(db) -> ds_settings.DocServerConfig:
+    return ds_settings.update(public_url="http://127.0.0.1:9", connector_url="http://testserver", jwt_secret=SECRET)
 
 
 def _download(
@@ -97,7 +97,7 @@ def test_it_logs_why_a_ds_fetch_was_refused_without_its_tokens(
 
     assert response.status_code == 403
     assert response.json()["message"] == reason
-    warnings = [r for r in caplog.records if r.name == "connector.views" and r.levelno == logging.WARNING]
+    warnings = [r for r in caplog.records if r.name == "connector.access" and r.levelno == logging.WARNING]
     assert [r.getMessage() for r in warnings] == [fetch.logged]
     texts = [caplog.text] + [f"{r.msg} {r.args!r} {r.getMessage()}" for r in caplog.records]
     secrets = {"link token": fetch.link_token, "JWT": ds_jwt, "secret": SECRET, "DS's secret": WRONG_SECRET}

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from attachments import services
 from attachments.models import VersionSource
-from connector import config, keys
+from connector import ds_settings, keys
 from connector.models import DocumentKey
 
 SECRET = "editor-test-secret-0123456789abcdef"
@@ -20,7 +20,7 @@ DS_URL = "http://127.0.0.1:9"  # never contacted by these tests
 
 @pytest.fixture
 def onlyoffice(db):
-    return config.update(public_url=DS_URL, connector_url="http://connector.test", jwt_secret=SECRET)
+    return ds_settings.update(public_url=DS_URL, connector_url="http://connector.test", jwt_secret=SECRET)
 
 
 def _config_from(response) -> dict:
@@ -108,14 +108,14 @@ def test_it_escapes_a_hostile_title_inside_the_embedded_config(personas, make_at
 
 
 def test_it_omits_the_token_when_no_secret_is_set(personas, make_attachment, db) -> None:
-    config.update(public_url=DS_URL, jwt_secret="")
+    ds_settings.update(public_url=DS_URL, jwt_secret="")
     attachment = make_attachment(personas.space, "Plan.docx")
     cfg = _config_from(personas.client_for("editor").get(reverse("onlyoffice-editor", args=[attachment.pk])))
     assert "token" not in cfg
 
 
 def test_it_explains_when_onlyoffice_is_not_configured(personas, make_attachment, db) -> None:
-    config.update(public_url="")
+    ds_settings.update(public_url="")
     attachment = make_attachment(personas.space, "Plan.docx")
     response = personas.client_for("editor").get(reverse("onlyoffice-editor", args=[attachment.pk]))
     assert response.status_code == 503
@@ -179,7 +179,7 @@ def test_it_offers_edit_to_editors_and_view_to_viewers_in_the_list(personas, mak
 
 
 def test_it_gives_editor_feature_scripts_a_csrf_token_and_the_editor_base_url(personas, make_attachment) -> None:
-    config.update(public_url="https://docs.example.com")
+    ds_settings.update(public_url="https://docs.example.com")
     attachment = make_attachment(personas.space, "Plan.docx")
     html = personas.client_for("editor").get(reverse("onlyoffice-editor", args=[attachment.pk])).content.decode()
 
@@ -192,7 +192,7 @@ def test_it_opens_the_editor_page_in_three_queries_however_long_the_history(
 ) -> None:
     from django.db import reset_queries
 
-    config.update(public_url="https://docs.example.com", jwt_secret="s" * 32)
+    ds_settings.update(public_url="https://docs.example.com", jwt_secret="s" * 32)
     short = make_attachment(personas.space, "Short.docx")
     long = make_attachment(personas.space, "Long.docx")
     for number in range(30):

@@ -7,14 +7,14 @@ import hashlib
 
 from django.urls import reverse
 
-from connector import config
+from connector import ds_settings
 
 DS_URL = "http://127.0.0.1:9"  # never contacted by this test
 EMPTY_HANDLER_HASH = base64.b64encode(hashlib.sha256(b"").digest()).decode()
 
 
 def test_it_allows_only_the_empty_inline_handler_in_script_src_attr(personas, make_attachment, db) -> None:
-    config.update(public_url=DS_URL, connector_url="http://connector.test", jwt_secret="")
+    ds_settings.update(public_url=DS_URL, connector_url="http://connector.test", jwt_secret="")
     attachment = make_attachment(personas.space, "Plan.docx")
     response = personas.client_for("editor").get(reverse("onlyoffice-editor", args=[attachment.pk]))
     directives = [part.strip() for part in response["Content-Security-Policy"].split(";")]

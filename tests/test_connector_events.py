@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from attachments import services
 from attachments.models import Attachment, Role
-from connector import config
+from connector import ds_settings
 from tests.support.workers import poll_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -160,7 +160,7 @@ def test_it_refuses_a_copy_into_a_space_where_the_user_only_views(editing_setup)
 
 def test_it_refuses_a_copy_larger_than_the_editing_limit(editing_setup) -> None:
     personas, attachment, fake_ds = editing_setup
-    config.update(max_edit_size=10)
+    ds_settings.update(max_edit_size=10)
     url = put_blob(fake_ds, b"x" * 11, "docx")
     body = {"url": url, "title": "Plan.docx", "fileType": "docx", "space_id": personas.space.pk}
     response = post_json(personas.client_for("editor"), event_url(attachment, "save-as"), body)

@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from attachments import services
 from attachments.models import Attachment, VersionSource
-from connector import config, history, keys, links
+from connector import ds_settings, history, keys, links
 from tests.test_browser_editor import editor_frame, open_editor, send_event
 
 SECRET = "history-test-secret-0123456789abcdef0123456789"
@@ -33,12 +33,12 @@ CREATED = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 @pytest.fixture
 def onlyoffice(db):
     # Never contacted: these tests only read what the endpoints answer.
-    return config.update(public_url="http://127.0.0.1:9", connector_url="http://connector.test", jwt_secret=SECRET)
+    return ds_settings.update(public_url="http://127.0.0.1:9", connector_url="http://connector.test", jwt_secret=SECRET)
 
 
 @pytest.fixture
 def live_setup(personas, live_server, fake_ds):
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
     return personas, fake_ds
 
 
@@ -337,7 +337,7 @@ def test_it_refuses_history_data_for_a_missing_or_bad_version(personas, make_att
 
 
 def test_it_omits_the_history_data_token_when_no_secret_is_set(personas, make_attachment, db) -> None:
-    config.update(public_url="http://127.0.0.1:9", connector_url="http://connector.test")
+    ds_settings.update(public_url="http://127.0.0.1:9", connector_url="http://connector.test")
     attachment = make_attachment(personas.space, "Plan.docx", content=b"one")
     data = get_history_data(personas.client_for("viewer"), attachment, 1).json()
     assert "token" not in data

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from attachments.models import Attachment, VersionSource
 from attachments.ooxml import blank
-from connector import config
+from connector import ds_settings
 from tests.conftest import Personas
 
 DS_URL = "https://docs.example.com"
@@ -26,7 +26,7 @@ DS_URL = "https://docs.example.com"
 
 @pytest.fixture
 def configured(db: None) -> None:
-    config.update(public_url=DS_URL, jwt_secret="a-secret-long-enough-for-hs256-0123456789")
+    ds_settings.update(public_url=DS_URL, jwt_secret="a-secret-long-enough-for-hs256-0123456789")
 
 
 def new_url(personas: Personas) -> str:
@@ -66,7 +66,7 @@ def test_it_makes_blank_files_the_office_libraries_open(kind: str) -> None:
 def test_it_creates_a_blank_file_that_the_document_server_opens_for_editing(
     personas: Personas, live_server, fake_ds, kind: str, title: str, document_type: str
 ) -> None:
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
     client = personas.client_for("editor")
 
     response = client.post(new_url(personas), {"kind": kind, "name": ""})

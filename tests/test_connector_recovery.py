@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from attachments import services as attachment_services
 from attachments.models import Attachment, VersionSource
-from connector import config
+from connector import ds_settings
+from connector.forgotten import FORGOTTEN_COMMENT
 from connector.models import SaveRequest
-from connector.recovery import FORGOTTEN_COMMENT
 from tests.test_connector_callback import editor_config, put_blob
 from tests.test_connector_save_failures import send_save
 
@@ -339,9 +339,9 @@ def test_it_recovers_forgotten_files_from_the_command_and_leaves_foreign_keys(ed
     session = fake_ds.open(cfg)
     session.edit(uid, b"saved while our callback was broken")
     # Our callback rejects the DS's token (a secret changed at the wrong moment): the DS keeps the file.
-    config.update(jwt_secret="a-secret-the-document-server-does-not-know-0123456789abcdef")
+    ds_settings.update(jwt_secret="a-secret-the-document-server-does-not-know-0123456789abcdef")
     assert session.close(uid).response_json != {"error": 0}
-    config.update(jwt_secret=fake_ds.secret)
+    ds_settings.update(jwt_secret=fake_ds.secret)
     fake_ds.remember_forgotten("another-integrators-key", b"not ours", "docx")
     assert sorted(fake_ds.forgotten_keys) == sorted([cfg["document"]["key"], "another-integrators-key"])
 
@@ -365,7 +365,7 @@ def test_it_recovers_forgotten_files_from_the_command_and_leaves_foreign_keys(ed
 def test_it_says_once_what_the_document_server_answered(editing_setup) -> None:
     _personas, _attachment, fake_ds = editing_setup
     # A path on the fake DS that is not a Document Server: its command service answers 404.
-    config.update(public_url=f"{fake_ds.url}/not-the-document-server")
+    ds_settings.update(public_url=f"{fake_ds.url}/not-the-document-server")
 
     with pytest.raises(CommandError) as raised:
         call_command("onlyoffice", "recover", stdout=io.StringIO())

@@ -15,7 +15,7 @@ from django.db import reset_queries
 from django.urls import reverse
 
 from attachments.models import Attachment, VersionSource
-from connector import config, docserver
+from connector import docserver, ds_settings
 from connector.models import SaveRequest
 from connector.tasks import MAX_RETRIES
 from tests.support.workers import reset_broker_connections
@@ -54,7 +54,7 @@ def list_statuses(personas, persona: str) -> list[str]:
 
 
 def failed_label(personas, persona: str) -> list[str]:
-    """The "Edits by … could not be saved" status (connector.recovery), as the persona sees the list."""
+    """The "Edits by … could not be saved" status (connector/display.py), as the persona sees the list."""
     return [
         label for tone, label in list_statuses(personas, persona) if tone == "danger" and "could not be saved" in label
     ]
@@ -176,7 +176,7 @@ def _count_queries(client, url: str) -> int:
 
 def test_it_converts_an_edit_back_to_the_attachments_own_format(editing_setup, make_attachment) -> None:
     personas, _attachment, fake_ds = editing_setup
-    config.update(lossy_edit=["txt"])
+    ds_settings.update(lossy_edit=["txt"])
     notes = make_attachment(personas.space, "notes.txt", content=b"first line\n", user=personas.owner)
     cfg = editor_config(personas, notes)
     assert cfg["document"]["fileType"] == "txt"
@@ -200,7 +200,7 @@ def test_it_converts_an_edit_back_to_the_attachments_own_format(editing_setup, m
 
 def test_it_fails_the_save_when_the_conversion_back_fails_and_stores_nothing(editing_setup, make_attachment) -> None:
     personas, _attachment, fake_ds = editing_setup
-    config.update(lossy_edit=["txt"])
+    ds_settings.update(lossy_edit=["txt"])
     notes = make_attachment(personas.space, "notes.txt", content=b"first line\n", user=personas.owner)
     cfg = editor_config(personas, notes)
     url = put_blob(fake_ds, cfg["document"]["key"], _docx_with("edited line"), "docx")
@@ -216,7 +216,7 @@ def test_it_fails_the_save_when_the_conversion_back_fails_and_stores_nothing(edi
 
 def test_it_fails_the_save_when_the_conversion_back_returns_another_type(editing_setup, make_attachment) -> None:
     personas, _attachment, fake_ds = editing_setup
-    config.update(lossy_edit=["odt"])
+    ds_settings.update(lossy_edit=["odt"])
     notes = make_attachment(personas.space, "notes.odt", content=_odt(), user=personas.owner)
     cfg = editor_config(personas, notes)
     url = put_blob(fake_ds, cfg["document"]["key"], _docx_with("edited line"), "docx")

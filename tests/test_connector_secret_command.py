@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
-from connector import config
+from connector import ds_settings
 from connector.models import ConnectorSettings
 from tests.support.onlyoffice_env import clear_onlyoffice_environment
 from tests.support.workers import BASE_DIR, database_url
@@ -33,54 +33,54 @@ def run_settings(*args: str) -> str:
 
 
 def stored_secret() -> str:
-    return ConnectorSettings.objects.get(pk=config.SETTINGS_PK).jwt_secret
+    return ConnectorSettings.objects.get(pk=ds_settings.SETTINGS_PK).jwt_secret
 
 
 @pytest.mark.parametrize("value", ["", "   ", "\t"])
 def test_it_refuses_an_empty_secret_and_keeps_the_stored_one(db: None, value: str) -> None:
-    config.update(jwt_secret=SECRET)
+    ds_settings.update(jwt_secret=SECRET)
 
     with pytest.raises(CommandError, match="--clear-secret") as raised:
         run_settings("--secret", value)
 
     assert "Nothing was changed." in str(raised.value)
     assert stored_secret() == SECRET
-    assert config.current().jwt_enabled is True
+    assert ds_settings.current().jwt_enabled is True
 
 
 def test_it_refuses_an_empty_secret_from_standard_input(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    config.update(jwt_secret=SECRET)
+    ds_settings.update(jwt_secret=SECRET)
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
 
     with pytest.raises(CommandError, match="--clear-secret"):
         run_settings("--secret", "-", "--url", "https://docs.example.com")
 
     assert stored_secret() == SECRET
-    assert ConnectorSettings.objects.get(pk=config.SETTINGS_PK).public_url == ""  # nothing else changed either
+    assert ConnectorSettings.objects.get(pk=ds_settings.SETTINGS_PK).public_url == ""  # nothing else changed either
 
 
 def test_it_clears_the_stored_secret_when_asked_to(db: None) -> None:
-    config.update(jwt_secret=SECRET)
+    ds_settings.update(jwt_secret=SECRET)
 
     output = run_settings("--clear-secret")
 
     assert stored_secret() == ""
-    assert config.current().jwt_enabled is False
+    assert ds_settings.current().jwt_enabled is False
     assert "No JWT secret" in output
 
 
 def test_it_falls_back_to_the_environments_secret_once_the_stored_one_is_cleared(db: None, settings) -> None:
     settings.ONLYOFFICE_JWT_SECRET = ENV_SECRET
-    config.update(jwt_secret=SECRET)
+    ds_settings.update(jwt_secret=SECRET)
 
     run_settings("--clear-secret")
 
-    assert config.current().jwt_secret == ENV_SECRET
-    assert config.sources()["jwt_secret"] == "environment"
+    assert ds_settings.current().jwt_secret == ENV_SECRET
+    assert ds_settings.sources()["jwt_secret"] == "environment"
 
 
 def test_it_refuses_a_secret_and_clear_secret_together(db: None) -> None:
-    config.update(jwt_secret=SECRET)
+    ds_settings.update(jwt_secret=SECRET)
 
     with pytest.raises(CommandError, match="not allowed with"):
         run_settings("--secret", "another-long-random-secret-for-the-server", "--clear-secret")
@@ -90,9 +90,9 @@ def test_it_refuses_a_secret_and_clear_secret_together(db: None) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_it_refuses_an_empty_standard_input_in_a_real_process() -> None:
-    config.update(jwt_secret=SECRET)
+    ds_settings.update(jwt_secret=SECRET)
     # The row is cached in files (or Redis) the other process shares: drop it, so it reads the database.
-    cache.delete(config.CACHE_KEY)
+    cache.delete(ds_settings.CACHE_KEY)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.test_settings",

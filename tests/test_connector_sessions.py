@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from attachments.models import Attachment, VersionSource
-from connector import config, keys
+from connector import ds_settings, keys
 from connector.models import CallbackEvent, DocumentKey
 from tests.conftest import Personas
 from tests.support.workers import poll_until
@@ -149,7 +149,7 @@ def test_it_says_when_the_secret_does_not_match(editing_setup) -> None:
     personas, attachment, fake_ds = editing_setup
     session, uid, _key = open_session(personas, attachment, fake_ds)
     session.edit(uid, b"typed so far")
-    config.update(jwt_secret="not-the-document-servers-secret-0123456789abcdef")
+    ds_settings.update(jwt_secret="not-the-document-servers-secret-0123456789abcdef")
 
     response = post(personas, "editor", "onlyoffice-forcesave", attachment)
 
@@ -182,14 +182,14 @@ def test_it_sends_the_command_with_the_live_key_and_a_jwt(editing_setup) -> None
 @pytest.mark.parametrize("forcesave", [True, False])
 def test_it_puts_the_forcesave_setting_into_the_editor_config(editing_setup, forcesave: bool) -> None:
     personas, attachment, _fake_ds = editing_setup
-    config.update(forcesave=forcesave)
+    ds_settings.update(forcesave=forcesave)
 
     assert editor_config(personas, attachment)["editorConfig"]["customization"]["forcesave"] is forcesave
 
 
 def test_it_stores_a_version_from_the_save_button_and_keeps_the_key(editing_setup) -> None:
     personas, attachment, fake_ds = editing_setup
-    config.update(forcesave=True)
+    ds_settings.update(forcesave=True)
     session, uid, key = open_session(personas, attachment, fake_ds)
     session.edit(uid, b"saved with the button")
 
@@ -325,7 +325,7 @@ def test_it_offers_the_entries_only_while_the_file_is_edited(editing_setup) -> N
 def test_it_adds_the_entries_with_a_constant_number_of_queries(
     personas: Personas, make_attachment, django_assert_max_num_queries
 ) -> None:
-    config.update(public_url="https://docs.example.com")
+    ds_settings.update(public_url="https://docs.example.com")
     client = personas.client_for("owner")
     url = reverse("space_detail", args=[personas.space.id])
 

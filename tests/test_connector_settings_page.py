@@ -11,7 +11,7 @@ from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
 
-from connector import config
+from connector import ds_settings
 from connector.models import ConnectorSettings
 from tests.conftest import Personas
 from tests.support.onlyoffice_env import clear_onlyoffice_environment
@@ -85,7 +85,7 @@ def post(client: Client, *, action: str = "save", **changes: Any):
 
 
 def stored_row() -> dict[str, Any]:
-    row = ConnectorSettings.objects.filter(pk=config.SETTINGS_PK).first()
+    row = ConnectorSettings.objects.filter(pk=ds_settings.SETTINGS_PK).first()
     return {} if row is None else {**model_to_dict(row), "updated_at": row.updated_at}
 
 
@@ -113,7 +113,7 @@ def test_it_sends_anonymous_visitors_to_the_login_page(personas: Personas) -> No
 
 @pytest.mark.parametrize("persona", ["outsider", "viewer", "editor", "owner"])
 def test_it_hides_the_page_from_users_who_are_not_staff(personas: Personas, persona: str) -> None:
-    config.update(public_url="https://docs.example.com")
+    ds_settings.update(public_url="https://docs.example.com")
     client = personas.client_for(persona)
 
     page = client.get(URL)
@@ -121,7 +121,7 @@ def test_it_hides_the_page_from_users_who_are_not_staff(personas: Personas, pers
 
     assert page.status_code == 404
     assert attempt.status_code == 404
-    assert config.current().public_url == "https://docs.example.com"
+    assert ds_settings.current().public_url == "https://docs.example.com"
 
 
 def test_it_shows_the_page_to_staff(staff: Client) -> None:
@@ -173,7 +173,7 @@ def test_it_saves_every_field_and_redirects(staff: Client) -> None:
 
     assert response.status_code == 302
     assert response["Location"] == URL
-    cfg = config.current()
+    cfg = ds_settings.current()
     assert cfg.public_url == "https://docs.example.com"
     assert cfg.internal_url == "http://onlyoffice:8080"
     assert cfg.connector_url == "http://app.internal:8000"
@@ -207,39 +207,39 @@ def test_it_shows_the_saved_values_on_the_next_visit(staff: Client) -> None:
     assert form["verify_tls"] == "yes"
     assert form["lossy_edit"] == "rtf"
     assert form["max_edit_size_mb"] == "2.5"
-    assert config.current().max_edit_size == int(2.5 * MIB)
+    assert ds_settings.current().max_edit_size == int(2.5 * MIB)
 
 
 def test_it_saves_an_untouched_page_without_changing_anything(staff: Client) -> None:
     # A value the form cannot show exactly (not a whole number of MB) survives a save of other fields.
-    config.update(public_url="https://docs.example.com", max_edit_size=1234567, customization={"chat": False})
+    ds_settings.update(public_url="https://docs.example.com", max_edit_size=1234567, customization={"chat": False})
 
     post(staff, forcesave="on")
 
-    cfg = config.current()
+    cfg = ds_settings.current()
     assert cfg.max_edit_size == 1234567
     assert dict(cfg.customization) == {"chat": False}
     assert cfg.forcesave is True
 
 
 def test_it_returns_tls_verification_to_the_environment(staff: Client, settings) -> None:
-    config.update(verify_tls=False)
+    ds_settings.update(verify_tls=False)
     settings.ONLYOFFICE_VERIFY_TLS = True
 
     post(staff, verify_tls="env")
 
-    assert config.current().verify_tls is True
-    assert config.sources()["verify_tls"] == "environment"
+    assert ds_settings.current().verify_tls is True
+    assert ds_settings.sources()["verify_tls"] == "environment"
 
 
 def test_it_clears_a_url_so_the_environment_applies_again(staff: Client, settings) -> None:
-    config.update(public_url="https://db.example.com")
+    ds_settings.update(public_url="https://db.example.com")
     settings.ONLYOFFICE_URL = "https://env.example.com"
 
     post(staff, public_url="")
 
-    assert config.current().public_url == "https://env.example.com"
-    assert config.sources()["public_url"] == "environment"
+    assert ds_settings.current().public_url == "https://env.example.com"
+    assert ds_settings.sources()["public_url"] == "environment"
 
 
 # --- validation -------------------------------------------------------------------------------------------
@@ -260,7 +260,7 @@ def test_it_clears_a_url_so_the_environment_applies_again(staff: Client, setting
 def test_it_refuses_an_invalid_value_beside_its_field_and_stores_nothing(
     staff: Client, field: str, value: str, message: str
 ) -> None:
-    config.update(public_url="https://docs.example.com", jwt_secret=SECRET)
+    ds_settings.update(public_url="https://docs.example.com", jwt_secret=SECRET)
     before = stored_row()
 
     # Valid changes in the same submission are not stored either: all or nothing.
@@ -286,7 +286,7 @@ def test_it_shows_every_error_of_one_submission(staff: Client) -> None:
 
 
 def test_it_never_renders_the_secret(staff: Client) -> None:
-    config.update(jwt_secret=SECRET)
+    ds_settings.update(jwt_secret=SECRET)
 
     html = staff.get(URL).content.decode()
 
@@ -295,7 +295,7 @@ def test_it_never_renders_the_secret(staff: Client) -> None:
 
 
 def test_it_never_renders_a_secret_typed_into_a_refused_form(staff: Client) -> None:
-    config.update(jwt_secret=SECRET)
+    ds_settings.update(jwt_secret=SECRET)
     typed = "a-new-secret-typed-by-the-admin-Xy9-0123456789abcdef"
 
     response = post(staff, jwt_secret=typed, public_url="docs.example.com")
@@ -304,35 +304,35 @@ def test_it_never_renders_a_secret_typed_into_a_refused_form(staff: Client) -> N
     assert response.status_code == 400
     assert SECRET not in html
     assert typed not in html
-    assert config.current().jwt_secret == SECRET
+    assert ds_settings.current().jwt_secret == SECRET
 
 
 def test_it_keeps_the_secret_when_the_field_is_left_empty(staff: Client) -> None:
-    config.update(jwt_secret=SECRET)
+    ds_settings.update(jwt_secret=SECRET)
 
     post(staff, jwt_secret="", public_url="https://docs.example.com")
 
-    assert config.current().jwt_secret == SECRET
-    assert config.current().public_url == "https://docs.example.com"
+    assert ds_settings.current().jwt_secret == SECRET
+    assert ds_settings.current().public_url == "https://docs.example.com"
 
 
 def test_it_clears_the_secret_with_its_checkbox(staff: Client) -> None:
-    config.update(jwt_secret=SECRET)
+    ds_settings.update(jwt_secret=SECRET)
 
     post(staff, clear_jwt_secret="on")
 
-    assert config.current().jwt_secret == ""
-    assert config.sources()["jwt_secret"] == "default"
+    assert ds_settings.current().jwt_secret == ""
+    assert ds_settings.sources()["jwt_secret"] == "default"
 
 
 def test_it_refuses_a_new_secret_and_clearing_at_once(staff: Client) -> None:
-    config.update(jwt_secret=SECRET)
+    ds_settings.update(jwt_secret=SECRET)
 
     response = post(staff, clear_jwt_secret="on", jwt_secret="another-secret-0123456789abcdef0123456789")
 
     assert response.status_code == 400
     assert "not both" in field_errors(response.content.decode(), "jwt_secret")
-    assert config.current().jwt_secret == SECRET
+    assert ds_settings.current().jwt_secret == SECRET
 
 
 def test_it_refuses_a_secret_with_surrounding_spaces(staff: Client) -> None:
@@ -340,7 +340,7 @@ def test_it_refuses_a_secret_with_surrounding_spaces(staff: Client) -> None:
 
     assert response.status_code == 400
     assert "line breaks" in field_errors(response.content.decode(), "jwt_secret")
-    assert config.current().jwt_secret == ""
+    assert ds_settings.current().jwt_secret == ""
 
 
 def test_it_warns_permanently_while_no_secret_is_set(staff: Client) -> None:
@@ -378,13 +378,13 @@ def test_it_does_not_copy_environment_values_into_the_database(staff: Client, se
 
     post(staff, forcesave="on")
 
-    assert config.sources()["public_url"] == "environment"
-    assert config.sources()["jwt_header"] == "environment"
+    assert ds_settings.sources()["public_url"] == "environment"
+    assert ds_settings.sources()["jwt_header"] == "environment"
     assert stored_row()["public_url"] == ""
 
 
 def test_it_says_which_values_are_stored_and_which_are_defaults(staff: Client) -> None:
-    config.update(public_url="https://docs.example.com")
+    ds_settings.update(public_url="https://docs.example.com")
 
     html = staff.get(URL).content.decode()
 
@@ -396,7 +396,7 @@ def test_it_says_which_values_are_stored_and_which_are_defaults(staff: Client) -
 
 
 def test_it_allows_scripts_from_the_document_server_in_the_pages_csp(staff: Client) -> None:
-    config.update(public_url="https://docs.example.com:8443/office")
+    ds_settings.update(public_url="https://docs.example.com:8443/office")
 
     csp = staff.get(URL)["Content-Security-Policy"]
 
@@ -437,7 +437,7 @@ def test_it_saves_and_checks_a_working_document_server(staff: Client, live_serve
     assert "/static/connector/settings.js" in html
     assert "The ONLYOFFICE settings were saved." in html
     assert fake_ds.secret not in html
-    assert config.current().public_url == fake_ds.url
+    assert ds_settings.current().public_url == fake_ds.url
 
 
 def checked_token(html: str) -> str:
@@ -470,7 +470,7 @@ def test_it_stores_nothing_when_a_step_fails(
     assert "Nothing was saved: a step failed." in html
     assert "The ONLYOFFICE settings were saved." not in html
     assert stored_row() == {}
-    assert not config.current().configured
+    assert not ds_settings.current().configured
     assert not edit_action_offered(personas, make_attachment)
     # The form keeps what was entered, the secret aside (never rendered), and the results offer "Save anyway".
     assert page_value(html, "public_url") == url
@@ -488,7 +488,7 @@ def test_it_stores_exactly_the_checked_values_when_the_admin_saves_anyway(
     response = staff.post(URL, {"action": "save_checked", "checked": checked_token(failed.content.decode())})
 
     assert response.status_code == 302
-    cfg = config.current()
+    cfg = ds_settings.current()
     assert (cfg.public_url, cfg.connector_url, cfg.jwt_secret) == (url, live_server.url, SECRET)
     assert edit_action_offered(personas, make_attachment)
     assert "The ONLYOFFICE settings were saved." in staff.get(URL).content.decode()
@@ -509,11 +509,11 @@ def test_it_offers_save_anyway_once(staff: Client, live_server, fake_ds) -> None
     failed = post(staff, action="check", public_url=fake_ds.url, connector_url=live_server.url)
     token = checked_token(failed.content.decode())
     staff.post(URL, {"action": "save_checked", "checked": token})
-    config.update(public_url="https://changed.example.com")
+    ds_settings.update(public_url="https://changed.example.com")
 
     staff.post(URL, {"action": "save_checked", "checked": token})
 
-    assert config.current().public_url == "https://changed.example.com"
+    assert ds_settings.current().public_url == "https://changed.example.com"
 
 
 def test_it_checks_only_and_stores_nothing(staff: Client, live_server, fake_ds) -> None:
@@ -533,7 +533,9 @@ def test_it_checks_only_and_stores_nothing(staff: Client, live_server, fake_ds) 
 
 
 def test_it_checks_the_values_entered_not_the_stored_ones(staff: Client, live_server, fake_ds) -> None:
-    config.update(public_url="http://127.0.0.1:9", connector_url=live_server.url, jwt_secret="a-stored-secret-" * 3)
+    ds_settings.update(
+        public_url="http://127.0.0.1:9", connector_url=live_server.url, jwt_secret="a-stored-secret-" * 3
+    )
     before = stored_row()
 
     response = post(staff, action="check_only", public_url=fake_ds.url, internal_url="", jwt_secret=fake_ds.secret)
@@ -551,7 +553,7 @@ def test_it_stores_the_checked_values_of_check_only_on_request(staff: Client, li
 
     staff.post(URL, {"action": "save_checked", "checked": checked_token(checked.content.decode())})
 
-    cfg = config.current()
+    cfg = ds_settings.current()
     assert (cfg.public_url, cfg.jwt_secret) == (fake_ds.url, fake_ds.secret)
 
 
@@ -582,7 +584,7 @@ def test_it_runs_no_check_when_the_form_is_refused(staff: Client, fake_ds) -> No
 def test_it_loads_api_js_in_the_browser_after_save_and_check(
     staff: Client, live_server, fake_ds, browser_page, ds_up: bool, outcome: str, message: str
 ) -> None:
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
     if not ds_up:
         fake_ds.down()
     browser_page.login(staff)

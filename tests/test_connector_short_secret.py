@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
-from connector import config
+from connector import ds_settings
 from connector.models import ConversionJob
 from tests.fakeds import FakeDocServer
 from tests.support.workers import BASE_DIR, database_url, poll_until
@@ -33,7 +33,7 @@ PYJWT_WARNING = "InsecureKeyLengthWarning"
 def short_secret(live_server, fake_ds: FakeDocServer) -> FakeDocServer:
     """Working settings against the fake Document Server, both sides sharing a 16-character secret."""
     fake_ds.secret = SHORT_SECRET
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=SHORT_SECRET)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=SHORT_SECRET)
     return fake_ds
 
 
@@ -51,9 +51,9 @@ def test_it_warns_once_in_its_own_words_when_the_check_runs_with_a_short_secret(
 
 
 def test_it_does_not_warn_about_a_secret_of_32_characters(live_server, fake_ds: FakeDocServer) -> None:
-    assert len(LONG_SECRET) == config.MIN_SECRET_LENGTH
+    assert len(LONG_SECRET) == ds_settings.MIN_SECRET_LENGTH
     fake_ds.secret = LONG_SECRET
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=LONG_SECRET)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=LONG_SECRET)
 
     out, err = run_check_command(live_server.url)
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from attachments.models import Attachment, VersionSource
-from connector import config
+from connector import ds_settings
 from connector.models import SaveRequest
 from tests.support.workers import poll_until
 
@@ -29,7 +29,7 @@ def _edit_and_close(personas, attachment, fake_ds, new_bytes: bytes) -> None:
 
 
 def _round_trip(personas, make_attachment, live_server, fake_ds, worker) -> None:
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
     attachment = make_attachment(personas.space, "Plan.docx", content=b"before", user=personas.owner)
     _edit_and_close(personas, attachment, fake_ds, b"after the worker saved it")
     poll_until(

@@ -10,8 +10,8 @@ import jwt
 import pytest
 
 from connector import docserver
-from connector.config import DocServerConfig
 from connector.docserver import DocServerError, UnsafeUrl
+from connector.ds_settings import DocServerConfig
 from tests.support_docserver.stub import Recorded, Reply, StubServer, running_stub
 
 SECRET = "the-document-server-secret-used-by-these-tests-it-is-64-bytes-long"

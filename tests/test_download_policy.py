@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from attachments import services
 from attachments.models import Attachment, VersionSource
-from connector import config
+from connector import ds_settings
 from connector.models import ConversionJob
 from tests.conftest import Personas
 
@@ -29,14 +29,14 @@ KEEP_DOWNLOAD = ["editor", "owner", "staff"]  # an editor, the space's admin, a 
 
 
 @pytest.fixture
-def onlyoffice(db: None) -> config.DocServerConfig:
+def onlyoffice(db: None) -> ds_settings.DocServerConfig:
     # Never contacted: these tests read what the app answers, and play the Document Server themselves.
-    return config.update(public_url="http://127.0.0.1:9", connector_url="http://connector.test", jwt_secret=SECRET)
+    return ds_settings.update(public_url="http://127.0.0.1:9", connector_url="http://connector.test", jwt_secret=SECRET)
 
 
 @pytest.fixture
-def blocked(onlyoffice: config.DocServerConfig) -> config.DocServerConfig:
-    return config.update(block_download=True)
+def blocked(onlyoffice: ds_settings.DocServerConfig) -> ds_settings.DocServerConfig:
+    return ds_settings.update(block_download=True)
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def test_it_tells_space_admins_what_viewers_may_do(onlyoffice, personas: Persona
     url = reverse("space_members", args=[personas.space.pk])
     before = personas.client_for("owner").get(url).content.decode()
 
-    config.update(block_download=True)
+    ds_settings.update(block_download=True)
     after = personas.client_for("owner").get(url).content.decode()
 
     assert "Viewers read and download." in before
@@ -211,7 +211,7 @@ def test_it_stops_serving_a_viewers_download_as_result_once_blocked(onlyoffice, 
     viewer = personas.client_for("viewer")
     before = viewer.get(url)
 
-    config.update(block_download=True)
+    ds_settings.update(block_download=True)
     after = viewer.get(url)
 
     assert before.status_code == 200

@@ -13,7 +13,7 @@ import socket
 import pytest
 from django.urls import reverse
 
-from connector import config
+from connector import ds_settings
 from tests.conftest import Personas
 from tests.support.onlyoffice_env import clear_onlyoffice_environment
 from tests.support.screens import screens
@@ -72,7 +72,7 @@ def test_it_names_the_file_and_leads_a_viewer_back_and_to_the_download(personas:
 
 
 def test_it_offers_no_download_to_a_viewer_when_downloads_are_blocked(personas: Personas, make_attachment) -> None:
-    config.update(block_download=True)
+    ds_settings.update(block_download=True)
     attachment = make_attachment(personas.space, TITLE)
 
     response = personas.client_for("viewer").get(reverse("onlyoffice-editor", args=[attachment.pk]))
@@ -112,7 +112,7 @@ def test_it_says_on_the_convert_page_that_onlyoffice_is_not_set_up(personas: Per
 def test_it_tells_a_viewer_to_ask_an_administrator_without_the_servers_address(
     personas: Personas, make_attachment, closed_url: str
 ) -> None:
-    config.update(public_url=closed_url)
+    ds_settings.update(public_url=closed_url)
     attachment = make_attachment(personas.space, TITLE)
 
     response = personas.client_for("viewer").get(reverse("onlyoffice-editor", args=[attachment.pk]))
@@ -129,7 +129,7 @@ def test_it_tells_a_viewer_to_ask_an_administrator_without_the_servers_address(
 def test_it_gives_staff_the_address_tried_and_the_settings(
     personas: Personas, make_attachment, closed_url: str
 ) -> None:
-    config.update(public_url=closed_url)
+    ds_settings.update(public_url=closed_url)
     attachment = make_attachment(personas.space, TITLE)
 
     response = personas.client_for("staff").get(reverse("onlyoffice-editor", args=[attachment.pk]))
@@ -149,7 +149,7 @@ def test_it_gives_staff_the_address_tried_and_the_settings(
 def test_it_shows_the_unreachable_server_state_in_every_screen(
     personas: Personas, make_attachment, browser, live_server, closed_url: str, persona: str
 ) -> None:
-    config.update(public_url=closed_url, connector_url=live_server.url)
+    ds_settings.update(public_url=closed_url, connector_url=live_server.url)
     attachment = make_attachment(personas.space, TITLE)
 
     def check(screen) -> None:

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from attachments import services
 from attachments.models import Role
-from connector import config
+from connector import ds_settings
 from tests.conftest import Personas
 from tests.support.screens import screens
 
@@ -29,7 +29,7 @@ def save_as_offered(personas: Personas, persona: str, attachment) -> bool:
 
 @pytest.fixture
 def onlyoffice(db) -> None:
-    config.update(public_url="http://127.0.0.1:9", connector_url="http://connector.test")
+    ds_settings.update(public_url="http://127.0.0.1:9", connector_url="http://connector.test")
 
 
 def test_it_does_not_offer_save_copy_as_to_a_viewer_with_no_space_to_save_in(
@@ -62,7 +62,7 @@ def test_it_offers_save_copy_as_to_editors_and_staff(personas: Personas, make_at
 def test_it_does_not_offer_save_copy_as_to_a_viewer_when_downloads_are_blocked(
     personas: Personas, make_attachment, onlyoffice
 ) -> None:
-    config.update(block_download=True)
+    ds_settings.update(block_download=True)
     attachment = make_attachment(personas.space, "Plan.docx")
     other = services.space_create(name="Drafts", created_by=personas.owner)
     services.membership_set(space=other, user=personas.viewer, role=Role.EDITOR)
@@ -76,7 +76,7 @@ def test_it_does_not_offer_save_copy_as_to_a_viewer_when_downloads_are_blocked(
 def test_it_leaves_the_save_as_handler_out_of_a_viewers_editor(
     personas: Personas, make_attachment, browser, live_server, fake_ds, persona: str, offered: bool
 ) -> None:
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
     attachment = make_attachment(personas.space, "Plan.docx")
 
     def check(screen) -> None:

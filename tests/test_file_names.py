@@ -32,7 +32,7 @@ from rest_framework.test import APIClient
 
 from attachments import selectors, services
 from attachments.models import Attachment, Space, Version
-from connector import config
+from connector import ds_settings
 from connector.models import ConversionJob
 from tests.conftest import Personas
 
@@ -463,7 +463,7 @@ def test_it_continues_the_numbering_of_a_copy_saved_from_the_editor(editing_setu
 
 
 def test_it_continues_the_numbering_of_a_new_document(personas: Personas, make_attachment: MakeAttachment) -> None:
-    config.update(public_url="https://docs.example.com", jwt_secret="a-secret-long-enough-for-hs256-0123456789")
+    ds_settings.update(public_url="https://docs.example.com", jwt_secret="a-secret-long-enough-for-hs256-0123456789")
     make_attachment(personas.space, "Minutes (2).docx")
 
     response = personas.client_for("editor").post(
@@ -478,7 +478,7 @@ def test_it_continues_the_numbering_of_a_new_document(personas: Personas, make_a
 def test_it_continues_the_numbering_of_a_conversion_result(
     personas: Personas, make_attachment: MakeAttachment, live_server, fake_ds
 ) -> None:
-    config.update(public_url=fake_ds.url, jwt_secret=fake_ds.secret, connector_url=live_server.url)
+    ds_settings.update(public_url=fake_ds.url, jwt_secret=fake_ds.secret, connector_url=live_server.url)
     original = make_attachment(personas.space, "Minutes (2).odt", b"PK\x03\x04 odt the fake converts as a placeholder")
     make_attachment(personas.space, "minutes (2).docx")
     client = personas.client_for("editor")

@@ -21,9 +21,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from jinja2 import Environment
 
-from config.jinja2 import filesize
-from connector import config, editor, recovery
-from connector.keys import display_name
+from attachments.display import filesize
+from connector import ds_settings, editor, emails
+from connector.keys import editor_name
 from connector.models import DocumentKey, SaveRequest
 
 ROOT = Path(settings.BASE_DIR)
@@ -74,7 +74,9 @@ def _editor_config(html: str) -> dict:
 
 @pytest.fixture
 def onlyoffice(db):
-    return config.update(public_url="http://127.0.0.1:9", connector_url="http://connector.test", jwt_secret="s" * 32)
+    return ds_settings.update(
+        public_url="http://127.0.0.1:9", connector_url="http://connector.test", jwt_secret="s" * 32
+    )
 
 
 # --- Pages -----------------------------------------------------------------------------------------------------
@@ -332,7 +334,7 @@ def test_it_sends_a_mention_mail_in_the_language_of_the_page_it_came_from(person
     assert response.status_code == 200
     [message] = mail.outbox
     assert message.to == [personas.viewer.email]
-    assert message.subject == f"{display_name(personas.editor)} a fait mention de vous dans Plan.docx"
+    assert message.subject == f"{editor_name(personas.editor)} a fait mention de vous dans Plan.docx"
     assert message.body.startswith("Voir les chiffres\n\nOuvrir le fichier\u00a0: http")
 
 
@@ -355,14 +357,14 @@ def test_it_writes_the_failed_save_mail_in_french(personas, make_attachment) -> 
     save = _failed_save(personas, attachment, editor=personas.editor)
 
     with translation.override("fr"):
-        recovery.failure_notify(save_request_id=save.pk)
+        emails.failure_notify(save_request_id=save.pk)
         when = timezone.localtime(save.created_at)
 
     [message] = mail.outbox
     assert message.to == [personas.owner.email]  # the space's admins
     assert message.subject == "Les modifications de «\u202fPlan.docx\u202f» n\u2019ont pas pu être enregistrées"
     assert message.body.startswith(
-        f"Les modifications apportées par {display_name(personas.editor)} à «\u202fPlan.docx\u202f» dans ONLYOFFICE le "
+        f"Les modifications apportées par {editor_name(personas.editor)} à «\u202fPlan.docx\u202f» dans ONLYOFFICE le "
     )
     assert str(when.year) in message.body
     assert "Motif\u00a0: The Document Server did not answer in time." in message.body
@@ -378,7 +380,7 @@ def test_it_writes_the_lost_save_mail_in_spanish_with_an_unknown_editor(personas
     save.save(update_fields=["state"])
 
     with translation.override("es"):
-        recovery.failure_notify(save_request_id=save.pk)
+        emails.failure_notify(save_request_id=save.pk)
 
     [message] = mail.outbox
     assert message.subject == "Se perdieron los cambios en «Plan.docx»"

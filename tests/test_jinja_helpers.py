@@ -8,7 +8,8 @@ import pytest
 from django.template import engines
 from django.utils import translation
 
-from config.jinja2 import file_icon, icon, user_name
+from attachments.display import user_name
+from config.jinja2 import file_icon, icon
 
 
 def test_it_draws_a_decorative_icon_hidden_from_screen_readers() -> None:

@@ -12,7 +12,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from connector import config
+from connector import ds_settings
 from tests.conftest import Personas
 from tests.support.onlyoffice_env import clear_onlyoffice_environment
 from tests.support.screens import screens
@@ -62,7 +62,7 @@ def test_it_shows_editors_and_viewers_no_hint(personas: Personas, persona: str) 
 
 
 def test_it_shows_no_hint_once_onlyoffice_is_set_up(personas: Personas) -> None:
-    config.update(public_url="https://docs.example.com")
+    ds_settings.update(public_url="https://docs.example.com")
 
     assert notices(space_page(personas, "staff")) == []
     assert notices(space_page(personas, "owner")) == []

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from connector import config
+from connector import ds_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def test_it_leaves_no_probe_file_behind(settings) -> None:
 
 
 def test_it_stays_ready_when_the_document_server_is_down() -> None:
-    config.update(public_url=f"http://127.0.0.1:{_closed_port()}", jwt_secret="s3cret-for-readyz-test")
+    ds_settings.update(public_url=f"http://127.0.0.1:{_closed_port()}", jwt_secret="s3cret-for-readyz-test")
 
     response = Client().get("/readyz")
 
@@ -94,7 +94,7 @@ def test_it_stays_ready_when_the_document_server_is_down() -> None:
 
 
 def test_it_reports_a_healthy_document_server(fake_ds) -> None:
-    config.update(public_url=fake_ds.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, jwt_secret=fake_ds.secret)
 
     body = Client().get("/readyz").json()
 
@@ -103,7 +103,7 @@ def test_it_reports_a_healthy_document_server(fake_ds) -> None:
 
 
 def test_it_reports_a_document_server_that_says_it_is_unhealthy(fake_ds) -> None:
-    config.update(public_url=fake_ds.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, jwt_secret=fake_ds.secret)
     fake_ds.health = False
 
     response = Client().get("/readyz")
@@ -118,7 +118,7 @@ def test_it_reports_a_document_server_that_says_it_is_unhealthy(fake_ds) -> None
 
 def test_it_says_what_an_http_error_from_the_document_server_means(fake_ds) -> None:
     # Something answers at the address, so it is not "unreachable": it is not the Document Server.
-    config.update(public_url=f"{fake_ds.url}/not-the-document-server", jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=f"{fake_ds.url}/not-the-document-server", jwt_secret=fake_ds.secret)
 
     response = Client().get("/readyz")
 

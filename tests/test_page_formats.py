@@ -20,8 +20,8 @@ from django.utils import translation
 
 from attachments import actions
 from attachments.actions import Action, RowExtras, menu_sections
+from attachments.display import filesize, filesize_scale
 from attachments.models import Attachment, Version
-from config.jinja2 import filesize, filesize_scale
 from tests.conftest import Personas
 
 # 06:01 UTC on 5 December 2026; the site's time zone is UTC unless DJANGO_TIME_ZONE says otherwise.

@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from connector import sweep
+from connector import tasks
 from connector.conversion import DOWNLOAD_FILE_LIFETIME
 from connector.models import ConversionJob
 from tests.conftest import Personas
@@ -53,7 +53,7 @@ def test_it_deletes_expired_download_files_and_keeps_fresh_ones_in_the_scheduled
     expired = _download_result(personas, make_attachment, age=DOWNLOAD_FILE_LIFETIME + timedelta(minutes=1))
     fresh = _download_result(personas, make_attachment, age=DOWNLOAD_FILE_LIFETIME - timedelta(minutes=1))
 
-    sweep.conversion_files_sweep.delay()  # eager in tests: the task body, through Celery's call path
+    tasks.conversion_files_sweep.delay()  # eager in tests: the task body, through Celery's call path
 
     assert not default_storage.exists(expired.result_file)
     assert default_storage.exists(fresh.result_file)
@@ -66,7 +66,7 @@ def test_it_schedules_the_download_files_sweep_within_the_files_lifetime() -> No
     intervals = [
         entry["schedule"]
         for entry in settings.CELERY_BEAT_SCHEDULE.values()
-        if entry["task"] == sweep.conversion_files_sweep.name
+        if entry["task"] == tasks.conversion_files_sweep.name
     ]
 
     assert len(intervals) == 1

@@ -23,7 +23,7 @@ import requests
 from django.urls import reverse
 
 from attachments.models import Attachment, Version
-from connector import checks, config, links
+from connector import checks, ds_settings, links
 from connector.models import CallbackEvent, SaveRequest
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -299,7 +299,7 @@ def _editor_config(client, attachment: Attachment) -> dict:
 
 @pytest.fixture
 def ctx(personas, make_attachment, live_server, fake_ds) -> Ctx:
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
     client = personas.client_for("editor")
     mine = _editor_config(client, make_attachment(personas.space, "Plan.docx", content=b"original"))
     other = _editor_config(client, make_attachment(personas.space, "Other.docx", content=b"other"))

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from attachments.models import Attachment
-from connector import config
+from connector import ds_settings
 from tests.conftest import Personas
 
 DS_URL = "https://docs.example.com:8443"  # never contacted: only its origin goes into the policies
@@ -77,7 +77,7 @@ PAGES = [
 
 @pytest.fixture
 def plan(personas: Personas, make_attachment) -> Attachment:
-    config.update(public_url=DS_URL, connector_url="http://connector.test", jwt_secret="s" * 40)
+    ds_settings.update(public_url=DS_URL, connector_url="http://connector.test", jwt_secret="s" * 40)
     return make_attachment(personas.space, "Plan.docx", user=personas.owner)
 
 
@@ -100,7 +100,7 @@ def test_it_widens_the_editor_pages_policy_by_the_document_servers_origin_only(p
 
 
 def test_it_follows_a_changed_document_server_url_on_the_editor_page(personas, plan) -> None:
-    config.update(public_url="https://office.example.org/ds")
+    ds_settings.update(public_url="https://office.example.org/ds")
     response = personas.client_for("editor").get(reverse("onlyoffice-editor", args=[plan.pk]))
 
     assert policy(response)["frame-src"] == ["https://office.example.org"]

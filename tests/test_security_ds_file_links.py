@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from attachments import services
 from attachments.models import Attachment, VersionSource
-from connector import checks, config
+from connector import checks, ds_settings
 from connector.models import EditedVersion
 from tests.conftest import Personas
 
@@ -53,8 +53,8 @@ def editor_config(personas: Personas, attachment: Attachment) -> dict:
 @pytest.fixture
 def no_jwt(db) -> None:
     # The weakest setup: the link token is all that guards the files.
-    config.update(public_url="http://127.0.0.1:9", connector_url="http://testserver", jwt_secret="")
-    assert not config.current().jwt_enabled
+    ds_settings.update(public_url="http://127.0.0.1:9", connector_url="http://testserver", jwt_secret="")
+    assert not ds_settings.current().jwt_enabled
 
 
 @pytest.fixture

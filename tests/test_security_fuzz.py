@@ -18,7 +18,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connector import callbacks, config, keys, links
+from connector import callbacks, ds_settings, keys, links
 from connector.models import DocumentKey
 
 # Issued by the endpoint fixture, so fuzzed callbacks can get as far as recording.
@@ -168,7 +168,7 @@ def test_it_treats_nan_in_a_body_as_a_mismatch_not_a_crash() -> None:
 
 @pytest.fixture
 def endpoint(personas, make_attachment) -> str:
-    config.update(public_url="http://127.0.0.1:1", jwt_secret=SECRET)
+    ds_settings.update(public_url="http://127.0.0.1:1", jwt_secret=SECRET)
     attachment = make_attachment(personas.space, "Plan.docx")
     DocumentKey.objects.create(attachment=attachment, key=ISSUED_KEY, base_version=1)
     token = links.make_token("callback", a=attachment.pk)

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from attachments.models import Attachment
-from connector import config
+from connector import ds_settings
 from connector.models import SaveRequest
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -101,7 +101,7 @@ def _assert_no_secret_logged(logs: _Everything, caplog: pytest.LogCaptureFixture
 def test_it_logs_no_secret_during_a_full_edit_cycle(
     all_logs, caplog, personas, make_attachment, live_server, fake_ds
 ) -> None:
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
     attachment = make_attachment(personas.space, "Plan.docx", content=b"original", user=personas.owner)
     cfg = _editor_config(personas.client_for("editor"), attachment)
     uid = cfg["editorConfig"]["user"]["id"]
@@ -122,7 +122,7 @@ def test_it_logs_no_secret_during_a_full_edit_cycle(
 def test_it_logs_no_signed_link_when_a_download_fails_for_good(
     all_logs, caplog, personas, make_attachment, live_server, fake_ds
 ) -> None:
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
     attachment = make_attachment(personas.space, "Plan.docx", content=b"original", user=personas.owner)
     cfg = _editor_config(personas.client_for("editor"), attachment)
     uid = cfg["editorConfig"]["user"]["id"]

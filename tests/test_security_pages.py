@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from attachments.models import Attachment
-from connector import config
+from connector import ds_settings
 
 # Reached by the Document Server without a session: authenticated by link token and JWT instead.
 DS_ENDPOINTS = {"onlyoffice-download", "onlyoffice-callback", "onlyoffice-check-file", "onlyoffice-changes"}
@@ -55,7 +55,7 @@ PAGE_ROUTES = [route for route in ALL_ROUTES if route.module in PAGE_MODULES]
 def ids(personas, make_attachment) -> dict[str, int]:
     attachment: Attachment = make_attachment(personas.space, "Plan.docx", user=personas.owner)
     # The editor page renders only with a Document Server configured; nothing contacts it here.
-    config.update(public_url="http://127.0.0.1:1", jwt_secret="s" * 40)
+    ds_settings.update(public_url="http://127.0.0.1:1", jwt_secret="s" * 40)
     # Any other id is 1: a 404 still passes through the CSRF and framing middleware.
     return {
         "attachment_id": attachment.pk,

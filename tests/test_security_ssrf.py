@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 
 from attachments.models import Attachment
-from connector import config
+from connector import ds_settings
 from connector.models import SaveRequest
 from tests.support.canary import Canary
 from tests.support.workers import poll_until
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def save(personas, make_attachment, live_server, fake_ds):
     """A valid status 2 callback for a fresh attachment: (fields, callback url, attachment)."""
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
     attachment = make_attachment(personas.space, "Plan.docx", content=b"original", user=personas.owner)
     html = personas.client_for("editor").get(reverse("onlyoffice-editor", args=[attachment.pk])).content.decode()
     match = re.search(r'<script id="onlyoffice-config" type="application/json">(.*?)</script>', html, re.S)

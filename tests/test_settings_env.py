@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from config import validators
 from config.env import env_bool, env_checked, env_int, env_list, env_str
-from connector import config
+from connector import ds_settings
 from tests.support.production import run_in_production_environment, run_with_production_settings
 
 
@@ -141,11 +141,11 @@ def _manage_py(tmp_path: Path, *args: str, **variables: str) -> subprocess.Compl
 def test_it_checks_an_onlyoffice_variable_by_the_settings_pages_own_rule(
     monkeypatch: pytest.MonkeyPatch, value: str, field: str
 ) -> None:
-    variable = config.ENV_VARIABLES[field]
+    variable = ds_settings.ENV_VARIABLES[field]
     rule = {"jwt_header": validators.header_name, "jwt_secret": validators.jwt_secret}.get(field, validators.http_url)
     monkeypatch.setenv(variable, value)
     with pytest.raises(ValidationError) as on_the_page:
-        config.validate(**{field: value})
+        ds_settings.validate(**{field: value})
 
     with pytest.raises(ImproperlyConfigured) as at_start_up:
         env_checked(variable, rule)

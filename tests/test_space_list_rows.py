@@ -9,7 +9,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from attachments.actions import id_url
-from connector import config
+from connector import ds_settings
 from tests.conftest import make_user
 
 
@@ -21,7 +21,7 @@ def test_it_builds_the_same_url_as_reverse_for_any_id(viewname: str) -> None:
 
 
 def test_it_links_every_row_of_the_space_page_to_its_own_attachment(personas, make_attachment) -> None:
-    config.update(public_url="http://ds.test", connector_url="http://connector.test", jwt_secret="s" * 40)
+    ds_settings.update(public_url="http://ds.test", connector_url="http://connector.test", jwt_secret="s" * 40)
     files = [make_attachment(personas.space, title=f"file-{n}.docx") for n in range(3)]
     client = Client()
     client.force_login(personas.owner)
@@ -38,13 +38,13 @@ def test_it_links_every_row_of_the_space_page_to_its_own_attachment(personas, ma
 
 
 def test_it_keeps_the_settings_for_one_request_and_sees_a_change_in_the_next(db) -> None:
-    config.update(public_url="http://ds-one.test", jwt_secret="s" * 40)
+    ds_settings.update(public_url="http://ds-one.test", jwt_secret="s" * 40)
     first = RequestFactory().get("/")
-    assert config.for_request(first).public_url == "http://ds-one.test"
-    config.update(public_url="http://ds-two.test")
+    assert ds_settings.for_request(first).public_url == "http://ds-one.test"
+    ds_settings.update(public_url="http://ds-two.test")
     # One page reads one consistent set of settings, however many providers ask.
-    assert config.for_request(first).public_url == "http://ds-one.test"
-    assert config.for_request(RequestFactory().get("/")).public_url == "http://ds-two.test"
+    assert ds_settings.for_request(first).public_url == "http://ds-one.test"
+    assert ds_settings.for_request(RequestFactory().get("/")).public_url == "http://ds-two.test"
 
 
 def _row(html: str, pk: int) -> str:

@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from attachments.models import Attachment
 from attachments.storage import CHUNK_SIZE, FileTooLarge, _MeasuredStream, store_chunks
-from connector import config
+from connector import ds_settings
 from connector.models import ConversionJob, SaveRequest
 from tests.conftest import Personas
 from tests.support.s3 import S3Bucket
@@ -142,7 +142,7 @@ def test_it_stores_the_file_edited_in_the_document_server_in_the_bucket(s3_stora
 def test_it_stores_a_download_as_result_in_the_bucket_and_serves_it(
     s3_storage: S3Bucket, personas: Personas, make_attachment, live_server, fake_ds
 ) -> None:
-    config.update(public_url=fake_ds.url, jwt_secret=fake_ds.secret, connector_url=live_server.url)
+    ds_settings.update(public_url=fake_ds.url, jwt_secret=fake_ds.secret, connector_url=live_server.url)
     original = make_attachment(personas.space, "Quarterly Report.docx", docx_bytes("Revenue went up"))
     client = personas.client_for("viewer")
 

@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from connector import config
+from connector import ds_settings
 from tests.conftest import PASSWORD, Personas
 from tests.support.browser import TIMEOUT_MS
 from tests.support.onlyoffice_env import clear_onlyoffice_environment
@@ -111,7 +111,7 @@ def make_shots() -> Callable[[str], Shots]:
 @pytest.fixture
 def connected(personas: Personas, live_server: Any, fake_ds: Any) -> Any:
     """ONLYOFFICE set up against the fake Document Server, which reaches the app at the live server."""
-    config.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
     return fake_ds
 
 

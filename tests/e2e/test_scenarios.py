@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from attachments import ooxml
 from attachments.models import Attachment
-from connector import config
+from connector import ds_settings
 from connector.models import SaveRequest
 from tests.e2e.conftest import LIVE_TIMEOUT_MS, Tab, User, log_in
 from tests.support.workers import poll_until
@@ -307,7 +307,7 @@ def test_it_saves_and_checks_the_settings_step_by_step(
     assert set(outcomes.values()) == {"pass"}, outcomes
     expect(page.get_by_role("status").filter(has_text="The ONLYOFFICE settings were saved.")).to_be_visible()
     shots(page, "check-passed")
-    assert config.current().public_url == fake_ds.url
+    assert ds_settings.current().public_url == fake_ds.url
 
     page.get_by_label("JWT secret", exact=True).fill(WRONG_SECRET)
     page.get_by_role("button", name="Save and check").click()
@@ -316,7 +316,7 @@ def test_it_saves_and_checks_the_settings_step_by_step(
     expect(secret_step).to_contain_text("The secret key does not match the Document Server's")
     # Checked before storing: the failing secret is not stored unless the admin chooses "Save anyway".
     expect(page.get_by_role("button", name="Save anyway")).to_be_visible()
-    assert config.current().jwt_secret == fake_ds.secret
+    assert ds_settings.current().jwt_secret == fake_ds.secret
     shots(page, "check-wrong-secret")
     html = page.content()
     assert fake_ds.secret not in html and WRONG_SECRET not in html

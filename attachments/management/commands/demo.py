@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import os
 import secrets
-from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from attachments import ooxml, services
 from attachments.models import Space
+from attachments.users import User
 
 ADMIN_USERNAME = "admin"
 DEMO_SPACE_NAME = "Demo space"
@@ -30,11 +29,8 @@ _BUDGET_ITEMS: list[tuple[str, list[int]]] = [
 def demo_files() -> dict[str, bytes]:
     """The demo space's files by title: one of each kind the editor handles."""
     totals = [sum(column) for column in zip(*(amounts for _item, amounts in _BUDGET_ITEMS), strict=True)]
-    budget: list[list[str | int | float]] = [
-        ["Item", "Q1", "Q2", "Q3", "Q4"],
-        *[[item, *amounts] for item, amounts in _BUDGET_ITEMS],
-        ["Total", *totals],
-    ]
+    items: list[list[str | int | float]] = [[item, *amounts] for item, amounts in _BUDGET_ITEMS]
+    budget: list[list[str | int | float]] = [["Item", "Q1", "Q2", "Q3", "Q4"], *items, ["Total", *totals]]
     return {
         "Welcome.docx": ooxml.docx_bytes(
             [
@@ -67,7 +63,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="host shown in the banner")
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"), help="port shown in the banner")
 
-    def handle(self, *args: Any, host: str, port: str, **options: Any) -> None:
+    def handle(self, *args: object, host: str, port: str, **options: object) -> None:
         admin = self._admin(address=f"http://{host}:{port}/")
         if Space.objects.filter(name=DEMO_SPACE_NAME).exists():
             self.stdout.write(_("The demo space exists already."))
@@ -80,7 +76,7 @@ class Command(BaseCommand):
                 services.attachment_create(space=space, title=title, chunks=[content], created_by=admin)
         self.stdout.write(self.style.SUCCESS(_("Created %(space)s with sample files.") % {"space": DEMO_SPACE_NAME}))
 
-    def _admin(self, *, address: str) -> AbstractBaseUser:
+    def _admin(self, *, address: str) -> User:
         user_model = get_user_model()
         existing = user_model.objects.filter(username=ADMIN_USERNAME).first()
         if existing is not None:

@@ -14,21 +14,23 @@ step fails; a JWT secret short enough to guess is warned about first.
 older than a day (connector/sweep.py), and deletes them unless ``--dry-run``.
 
 ``onlyoffice recover [--dry-run]`` stores the Document Server's forgotten files (saves whose callback failed)
-whose keys this app issued as recovered versions, then deletes them from the DS (connector/recovery.py).
+whose keys this app issued as recovered versions, then deletes them from the DS (connector/forgotten.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.color import Style
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from connector import checks, config, recovery, sweep
+from connector import checks, ds_settings, forgotten, sweep
 from connector.docserver import DocServerError
 
 # Command-line option -> settings field.
@@ -82,7 +84,8 @@ class Command(BaseCommand):
         )
         recover.add_argument("--dry-run", action="store_true", help="Only list what would be stored.")
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    # Any: argparse's parsed options, shaped by add_arguments() above; Django's own signature.
+    def handle(self, *args: Any, **options: Any) -> None:  # type: ignore[explicit-any]
         if options["subcommand"] == "cleanup":
             self._cleanup(dry_run=options["dry_run"])
         elif options["subcommand"] == "settings":
@@ -93,10 +96,10 @@ class Command(BaseCommand):
             self._recover(dry_run=options["dry_run"])
 
     def _recover(self, *, dry_run: bool) -> None:
-        if not config.current().configured:
+        if not ds_settings.current().configured:
             raise CommandError(_("The Document Server URL is not set."))
         try:
-            results = recovery.forgotten_recover(dry_run=dry_run)
+            results = forgotten.forgotten_recover(dry_run=dry_run)
         except DocServerError as exc:
             raise CommandError(exc.message) from exc
         if not results:
@@ -114,15 +117,16 @@ class Command(BaseCommand):
         message = _("%(count)s orphan files would be deleted.") if dry_run else _("%(count)s orphan files deleted.")
         self.stdout.write(self.style.SUCCESS(message % {"count": len(names)}))
 
-    def _settings(self, options: dict[str, Any]) -> None:
+    def _settings(self, options: Mapping[str, object]) -> None:
         changes = {field: options[option] for option, field in SETTINGS_OPTIONS.items() if options[option] is not None}
-        if "jwt_secret" in changes:
-            changes["jwt_secret"] = _given_secret(changes["jwt_secret"])
+        secret = changes.get("jwt_secret")
+        if isinstance(secret, str):  # as argparse gives every value of these options
+            changes["jwt_secret"] = _given_secret(secret)
         if options["clear_secret"]:
             changes["jwt_secret"] = ""
         if changes:
             try:
-                config.update(**changes)
+                ds_settings.update(**changes)
             except ValidationError as exc:
                 raise CommandError(_format_errors(exc)) from exc
             self.stdout.write(self.style.SUCCESS(_("Saved.")))
@@ -131,10 +135,10 @@ class Command(BaseCommand):
     def _check(self, app_url: str | None) -> None:
         if app_url:
             try:
-                app_url = config.validate(connector_url=app_url)["connector_url"]
+                app_url = str(ds_settings.validate(connector_url=app_url)["connector_url"])
             except ValidationError as exc:
                 raise CommandError(f"--app-url: {' '.join(exc.messages)}") from exc
-        cfg = config.current()
+        cfg = ds_settings.current()
         warning = checks.short_secret_warning(cfg)
         if warning:
             self.stdout.write(self.style.WARNING(warning))
@@ -162,13 +166,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(_("All checks passed.")))
 
     def _print_effective(self) -> None:
-        cfg = config.current()
-        origins = config.sources()
+        cfg = ds_settings.current()
+        origins = ds_settings.sources()
         rows = [
             (_("Document Server URL (public)"), cfg.public_url or _("not set"), "public_url"),
             (_("Document Server URL (internal)"), cfg.internal_url or _("not set"), "internal_url"),
             (_("Connector URL"), cfg.connector_url or _("the address of each request"), "connector_url"),
-            (_("JWT secret"), config.mask_secret(cfg.jwt_secret), "jwt_secret"),
+            (_("JWT secret"), ds_settings.mask_secret(cfg.jwt_secret), "jwt_secret"),
             (_("JWT header"), cfg.jwt_header, "jwt_header"),
             (_("Verify TLS"), _("yes") if cfg.verify_tls else _("no"), "verify_tls"),
         ]
@@ -202,14 +206,14 @@ def _given_secret(value: str) -> str:
     return value
 
 
-def _status_label(result: checks.CheckResult, style: Any) -> str:
+def _status_label(result: checks.CheckResult, style: Style) -> str:
     # Fixed English words: scripts and admins grep for them whatever the language.
     if result.skipped:
         return style.WARNING("SKIP")
     return style.SUCCESS("PASS") if result.ok else style.ERROR("FAIL")
 
 
-def _source_label(source: config.Source) -> str:
+def _source_label(source: ds_settings.Source) -> str:
     return {"database": _("database"), "environment": _("environment"), "default": _("default")}[source]
 
 
@@ -218,7 +222,7 @@ def _format_errors(exc: ValidationError) -> str:
     return _("Nothing was changed.") + "\n" + "\n".join(lines)
 
 
-def _recover_line(result: recovery.RecoverResult) -> str:
+def _recover_line(result: forgotten.RecoverResult) -> str:
     values = {
         "key": result.key,
         "attachment": result.attachment_id,

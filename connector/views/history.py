@@ -6,7 +6,7 @@ only editors may restore (403). Every answer is JSON, errors included, because a
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -15,7 +15,8 @@ from attachments.models import Attachment, Role
 from attachments.permissions import can_edit, can_view
 from attachments.selectors import version_get
 from attachments.services import version_restore
-from connector import access, config, history
+from attachments.users import AuthenticatedHttpRequest
+from connector import access, ds_settings, history
 from connector.history import HistoryError
 
 MAX_BODY = 1024
@@ -23,7 +24,7 @@ _RESTORE_FORBIDDEN = gettext_lazy("Restoring a version needs the editor role in 
 
 
 def _configured() -> None:
-    if not config.current().configured:
+    if not ds_settings.current().configured:
         raise HistoryError(_("ONLYOFFICE is not set up."), 503)
 
 
@@ -40,7 +41,7 @@ def _number(value: object) -> int:
 
 @require_GET
 @access.for_file(can_view)
-def history_list(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
+def history_list(request: AuthenticatedHttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     """``refreshHistory``'s argument: every version of the file, oldest first."""
     _configured()
     return JsonResponse(history.history_payload(attachment))
@@ -48,17 +49,17 @@ def history_list(request: HttpRequest, attachment: Attachment, role: Role) -> Ht
 
 @require_GET
 @access.for_file(can_view)
-def history_data(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
+def history_data(request: AuthenticatedHttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     """``setHistoryData``'s argument for ``?version=N``: signed links to it, its changes and the one before."""
     _configured()
     number = _number(request.GET.get("version"))
-    data = history.history_data(attachment, number, request.user, request, cfg=config.current())
+    data = history.history_data(attachment, number, request.user, request, cfg=ds_settings.current())
     return JsonResponse(data)
 
 
 @require_POST
 @access.for_file(can_edit, forbidden=_RESTORE_FORBIDDEN)
-def restore(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
+def restore(request: AuthenticatedHttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     """Store ``{"version": N}`` again as the newest version and answer the new history."""
     _configured()
     number = _number(access.json_body(request, max_size=MAX_BODY).get("version"))

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
 from attachments.models import Attachment, Role
 from attachments.permissions import can_view
-from connector import access, actions
+from attachments.users import AuthenticatedHttpRequest
+from connector import access, selectors
 from connector.models import EditorIdentity, SaveRequest
 
 
 @require_safe
 @access.for_file(can_view)
-def presence(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
+def presence(request: AuthenticatedHttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     """``{editors: [names], saving, version}`` for anyone who may view the file; never the user themself."""
     own_uid = EditorIdentity.objects.filter(user=request.user).values_list("uid", flat=True).first()
     # Excluded by uid, not name: two people may share a name, and the user may have other tabs open.
-    uids = [uid for uid in actions.editor_uids([attachment.pk]).get(attachment.pk, []) if uid != own_uid]
-    names = actions.editor_names({attachment.pk: uids}).get(attachment.pk, [])
+    uids = [uid for uid in selectors.editor_uids([attachment.pk]).get(attachment.pk, []) if uid != own_uid]
+    names = selectors.editor_names({attachment.pk: uids}).get(attachment.pk, [])
     saving = SaveRequest.objects.filter(
         attachment=attachment, state__in=[SaveRequest.State.PENDING, SaveRequest.State.SAVING]
     ).exists()

@@ -1,7 +1,7 @@
-"""The ONLYOFFICE settings page, ``/onlyoffice/settings/``: staff edit ``connector.config`` and check the connection.
+"""The ONLYOFFICE settings page, ``/onlyoffice/settings/``: staff edit ``connector.ds_settings`` and check them.
 
 "Save" stores and redirects. "Save and check" checks the entered values first (``connector.checks.run_checks``
-on ``config.preview``) and stores them only when every step passes: a URL that fails would otherwise turn on
+on ``ds_settings.preview``) and stores them only when every step passes: a URL that fails would otherwise turn on
 "Edit in ONLYOFFICE" for everyone at once. "Check only" checks and stores nothing. After a check that did not
 store, the results offer to store exactly the values checked ("Save anyway" when a step failed); they wait in
 the session, because the page never renders the secret back into the form. The browser step (api.js loads from
@@ -11,18 +11,18 @@ the public URL) runs in the page itself, static/connector/settings.js, and only 
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from attachments.users import AuthenticatedHttpRequest
 from config.csp import CSPSources, csp_widen
-from connector import checks, config, docserver
-from connector.config import DocServerConfig
+from connector import checks, docserver, ds_settings
+from connector.ds_settings import DocServerConfig
 from connector.forms import SettingsForm
 
 ACTION_SAVE = "save"
@@ -34,7 +34,7 @@ PENDING_SESSION_KEY = "onlyoffice_settings_checked"
 
 
 @login_required
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Not 403: a non-staff user is not told that the page exists.
     if not request.user.is_staff:
         raise Http404
@@ -45,8 +45,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     return _submit(request)
 
 
-def _form(data: Any = None) -> SettingsForm:
-    return SettingsForm(data, cfg=config.current(), sources=config.sources())
+def _form(data: QueryDict | None = None) -> SettingsForm:
+    return SettingsForm(data, cfg=ds_settings.current(), sources=ds_settings.sources())
 
 
 def _submit(request: HttpRequest) -> HttpResponse:
@@ -60,7 +60,7 @@ def _submit(request: HttpRequest) -> HttpResponse:
         refused = _store(request, form)
         return refused or redirect("onlyoffice-settings")
     try:
-        entered = config.preview(**form.changes)
+        entered = ds_settings.preview(**form.changes)
     except ValidationError as exc:
         form.add_config_errors(exc)
         return _page(request, form, status=400)
@@ -77,7 +77,7 @@ def _store(request: HttpRequest, form: SettingsForm) -> HttpResponse | None:
     """Store the form's changes and say so; None when stored, else the page with the config's errors."""
     if form.changes:
         try:
-            config.update(**form.changes)
+            ds_settings.update(**form.changes)
         except ValidationError as exc:
             form.add_config_errors(exc)
             return _page(request, form, status=400)
@@ -85,7 +85,7 @@ def _store(request: HttpRequest, form: SettingsForm) -> HttpResponse | None:
     return None
 
 
-def _remember(request: HttpRequest, changes: dict[str, Any]) -> str:
+def _remember(request: HttpRequest, changes: dict[str, object]) -> str:
     token = secrets.token_urlsafe(16)
     request.session[PENDING_SESSION_KEY] = {"token": token, "changes": changes}
     return token
@@ -101,7 +101,7 @@ def _save_checked(request: HttpRequest) -> HttpResponse:
         return redirect("onlyoffice-settings")
     del request.session[PENDING_SESSION_KEY]
     try:
-        config.update(**pending["changes"])
+        ds_settings.update(**pending["changes"])
     except ValidationError:
         # Only when a rule changed since the check (an upgrade in between): the values are gone with the session.
         messages.error(request, _("Those checked values are no longer valid: enter them again and check."))
@@ -120,7 +120,7 @@ def _page(
     pending: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    cfg = config.current()
+    cfg = ds_settings.current()
     # The browser step loads api.js from the URL that was checked, which need not be stored yet.
     browser_cfg = checked or cfg
     context = {

@@ -26,13 +26,14 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Literal, TypedDict, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from config import validators
@@ -62,7 +63,21 @@ DEFAULT_JWT_HEADER = "Authorization"
 
 CUSTOMIZATION_FLAGS = ("chat", "comments", "help", "compactHeader", "feedback", "macros")
 REVIEW_DISPLAY_CHOICES = ("markup", "simple", "final", "original")
-OPTION_DEFAULTS: dict[str, Any] = {
+
+
+class Options(TypedDict, total=False):
+    """The options column of the settings row: a stored row holds only the options ever saved."""
+
+    forcesave: bool
+    lossy_edit: list[str]
+    customization: dict[str, object]
+    block_download: bool
+    download_token_ttl: int
+    callback_token_ttl: int
+    max_edit_size: int
+
+
+OPTION_DEFAULTS: Options = {
     "forcesave": False,
     "lossy_edit": [],
     "customization": {},
@@ -99,7 +114,7 @@ class DocServerConfig:
     verify_tls: bool = True
     forcesave: bool = False
     lossy_edit: frozenset[str] = frozenset()
-    customization: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    customization: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
     block_download: bool = False
     download_token_ttl: int = 3600
     callback_token_ttl: int = 7 * 24 * 3600
@@ -161,9 +176,9 @@ def viewers_may_download() -> bool:
 _REQUEST_ATTRIBUTE = "_onlyoffice_config"
 
 
-def for_request(request: Any) -> DocServerConfig:
+def for_request(request: HttpRequest) -> DocServerConfig:
     """``current()``, read once per request: the rows and buttons of one page each need it (one cache GET each)."""
-    cached = getattr(request, _REQUEST_ATTRIBUTE, None)
+    cached: DocServerConfig | None = getattr(request, _REQUEST_ATTRIBUTE, None)
     if cached is None:
         cached = current()
         setattr(request, _REQUEST_ATTRIBUTE, cached)
@@ -176,9 +191,21 @@ def sources() -> dict[str, Source]:
     return field_sources
 
 
-def _stored_row() -> dict[str, Any]:
+class StoredRow(TypedDict, total=False):
+    """The settings row as plain values ({} when there is none), which is what the cache holds."""
+
+    public_url: str
+    internal_url: str
+    connector_url: str
+    jwt_secret: str
+    jwt_header: str
+    verify_tls: bool | None
+    options: Options
+
+
+def _stored_row() -> StoredRow:
     try:
-        row = cache.get(CACHE_KEY)
+        row: StoredRow | None = cache.get(CACHE_KEY)
     except Exception:
         # The cache only saves queries: when it is down, the database still has the answer.
         logger.warning("connector settings: cache unavailable, reading the database", exc_info=True)
@@ -194,11 +221,12 @@ def _stored_row() -> dict[str, Any]:
     return row
 
 
-def _row_from_database() -> dict[str, Any]:
-    """The stored row as plain values ({} when there is none), which is what the cache holds."""
+def _row_from_database() -> StoredRow:
     stored = ConnectorSettings.objects.filter(pk=SETTINGS_PK).first()
     if stored is None:
         return {}
+    # The JSON column holds what update() stored there: options that validate() checked.
+    options: Options = stored.options or Options()
     return {
         "public_url": stored.public_url,
         "internal_url": stored.internal_url,
@@ -206,23 +234,26 @@ def _row_from_database() -> dict[str, Any]:
         "jwt_secret": stored.jwt_secret,
         "jwt_header": stored.jwt_header,
         "verify_tls": stored.verify_tls,
-        "options": dict(stored.options or {}),
+        "options": options.copy(),
     }
 
 
-def _resolve(row: Mapping[str, Any]) -> tuple[DocServerConfig, dict[str, Source]]:
-    values: dict[str, Any] = {}
+def _resolve(row: StoredRow) -> tuple[DocServerConfig, dict[str, Source]]:
     field_sources: dict[str, Source] = {}
-    for name in ("public_url", "internal_url", "connector_url", "jwt_secret", "jwt_header"):
-        values[name], field_sources[name] = _resolve_text(name, row.get(name) or "")
-    if not values["internal_url"]:
-        values["internal_url"] = values["public_url"]
-    if not values["jwt_header"]:
-        values["jwt_header"] = DEFAULT_JWT_HEADER
-    values["verify_tls"], field_sources["verify_tls"] = _resolve_verify_tls(row.get("verify_tls"))
-    options = {**OPTION_DEFAULTS, **(row.get("options") or {})}
+    public_url, field_sources["public_url"] = _resolve_text("public_url", row.get("public_url") or "")
+    internal_url, field_sources["internal_url"] = _resolve_text("internal_url", row.get("internal_url") or "")
+    connector_url, field_sources["connector_url"] = _resolve_text("connector_url", row.get("connector_url") or "")
+    jwt_secret, field_sources["jwt_secret"] = _resolve_text("jwt_secret", row.get("jwt_secret") or "")
+    jwt_header, field_sources["jwt_header"] = _resolve_text("jwt_header", row.get("jwt_header") or "")
+    verify_tls, field_sources["verify_tls"] = _resolve_verify_tls(row.get("verify_tls"))
+    options = OPTION_DEFAULTS | (row.get("options") or {})
     config = DocServerConfig(
-        **values,
+        public_url=public_url,
+        internal_url=internal_url or public_url,
+        connector_url=connector_url,
+        jwt_secret=jwt_secret,
+        jwt_header=jwt_header or DEFAULT_JWT_HEADER,
+        verify_tls=verify_tls,
         forcesave=bool(options["forcesave"]),
         lossy_edit=frozenset(options["lossy_edit"]),
         customization=MappingProxyType(dict(options["customization"])),
@@ -256,7 +287,7 @@ def _resolve_verify_tls(stored: bool | None) -> tuple[bool, Source]:
 # --- validating ------------------------------------------------------------------------------------------
 
 
-def validate(**values: Any) -> dict[str, Any]:
+def validate(**values: object) -> dict[str, object]:
     """Clean the given settings, or raise ``ValidationError`` with a message per field.
 
     Text fields may be "" (meaning: fall back to the environment); ``verify_tls`` may be None for the same.
@@ -265,7 +296,7 @@ def validate(**values: Any) -> dict[str, Any]:
     unknown = set(values) - set(ENV_VARIABLES) - set(OPTION_DEFAULTS)
     if unknown:
         raise TypeError(f"unknown connector settings: {', '.join(sorted(unknown))}")
-    cleaned: dict[str, Any] = {}
+    cleaned: dict[str, object] = {}
     errors: dict[str, list[str]] = {}
     for name, value in values.items():
         try:
@@ -277,7 +308,7 @@ def validate(**values: Any) -> dict[str, Any]:
     return cleaned
 
 
-def _clean_field(name: str, value: Any) -> Any:
+def _clean_field(name: str, value: object) -> object:
     if name in URL_FIELDS:
         return _clean_url(value)
     if name == "jwt_header":
@@ -299,18 +330,19 @@ def _clean_field(name: str, value: Any) -> Any:
     return _clean_int_option(name, value)
 
 
-def _clean_url(value: Any) -> str:
+def _clean_url(value: object) -> str:
     return _apply_rule(validators.http_url, str(value or ""))
 
 
-def _clean_header(value: Any) -> str:
+def _clean_header(value: object) -> str:
     return _apply_rule(validators.header_name, str(value or ""))
 
 
-def _clean_secret(value: Any) -> str:
+def _clean_secret(value: object) -> str:
     text = str(value or "")
     # The column's limit, so only for a stored secret; one from the environment is never stored.
-    if len(text) > ConnectorSettings._meta.get_field("jwt_secret").max_length:
+    limit = ConnectorSettings._meta.get_field("jwt_secret").max_length
+    if limit is not None and len(text) > limit:
         raise ValidationError(_("The secret is too long (at most 500 characters)."))
     return _apply_rule(validators.jwt_secret, text)
 
@@ -323,7 +355,7 @@ def _apply_rule(rule: Callable[[str], str], text: str) -> str:
         raise ValidationError(_(exc.message)) from exc
 
 
-def _clean_lossy_edit(value: Any) -> list[str]:
+def _clean_lossy_edit(value: object) -> list[str]:
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise ValidationError(_("Give a list of file extensions."))
     chosen = {str(item).strip().lower().lstrip(".") for item in value}
@@ -338,10 +370,10 @@ def _clean_lossy_edit(value: Any) -> list[str]:
     return sorted(chosen)
 
 
-def _clean_customization(value: Any) -> dict[str, Any]:
+def _clean_customization(value: object) -> dict[str, object]:
     if not isinstance(value, Mapping):
         raise ValidationError(_("Customization must be an object."))
-    cleaned: dict[str, Any] = {}
+    cleaned: dict[str, object] = {}
     for key, item in value.items():
         if key in CUSTOMIZATION_FLAGS:
             if not isinstance(item, bool):
@@ -358,7 +390,7 @@ def _clean_customization(value: Any) -> dict[str, Any]:
     return cleaned
 
 
-def _clean_int_option(name: str, value: Any) -> int:
+def _clean_int_option(name: str, value: object) -> int:
     minimum = _INT_OPTION_MINIMUM[name]
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(_("Must be a whole number."))
@@ -370,7 +402,7 @@ def _clean_int_option(name: str, value: Any) -> int:
 # --- writing ---------------------------------------------------------------------------------------------
 
 
-def update(**changes: Any) -> DocServerConfig:
+def update(**changes: object) -> DocServerConfig:
     """Validate and store the given settings (row pk=1), then make every process see them at once.
 
     Only the given fields change. Raises ``ValidationError`` (nothing stored) when any value is invalid.
@@ -392,21 +424,21 @@ def update(**changes: Any) -> DocServerConfig:
     return _resolve(row)[0]
 
 
-def preview(**changes: Any) -> DocServerConfig:
+def preview(**changes: object) -> DocServerConfig:
     """The effective settings as ``update(**changes)`` would leave them, without storing anything.
 
     For checking values before they are stored (the settings page checks first). Raises ``ValidationError``
     as ``update()`` does.
     """
     cleaned = validate(**changes)
-    row = dict(_stored_row())
-    options = dict(row.get("options") or {})
-    for name, value in cleaned.items():
-        if name in OPTION_DEFAULTS:
-            options[name] = value
-        else:
-            row[name] = value
-    return _resolve({**row, "options": options})[0]
+    row = _stored_row()
+    options = {
+        **(row.get("options") or {}),
+        **{name: value for name, value in cleaned.items() if name in OPTION_DEFAULTS},
+    }
+    fields = {name: value for name, value in cleaned.items() if name not in OPTION_DEFAULTS}
+    # validate() held each value to its field's rule, so the row keeps the types a stored one has.
+    return _resolve(cast(StoredRow, {**row, **fields, "options": options}))[0]
 
 
 def _cache_delete() -> None:
@@ -416,7 +448,7 @@ def _cache_delete() -> None:
         logger.warning("connector settings: cannot drop the cached row; others see the change within %ss", CACHE_TTL)
 
 
-def _cache_set(row: dict[str, Any]) -> None:
+def _cache_set(row: StoredRow) -> None:
     try:
         cache.set(CACHE_KEY, row, CACHE_TTL)
     except Exception:

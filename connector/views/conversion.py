@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,9 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from attachments.downloads import never_rendered
 from attachments.permissions import DOWNLOAD_REFUSED, can_download, can_edit, can_view, role_in_space
 from attachments.storage import content_type_for
-from connector import access, config, conversion, editor
+from attachments.users import AuthenticatedHttpRequest
+from connector import access, conversion, ds_settings, editor
 from connector.models import ConversionJob
-from connector.tasks import enqueue_conversion
 
 
 class ConvertForm(forms.Form):
@@ -28,13 +26,16 @@ class ConvertForm(forms.Form):
     kind = forms.ChoiceField(choices=ConversionJob.Kind.choices, widget=forms.HiddenInput)
     output_type = forms.ChoiceField(label=gettext_lazy("Format"), required=False)
 
-    def __init__(self, *args: Any, choices: conversion.ConversionChoices, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: QueryDict | None = None, *, choices: conversion.ConversionChoices) -> None:
+        super().__init__(data)
         self.choices = choices
-        self.fields["output_type"].choices = [(target, target.upper()) for target in choices.download]
+        output_type = self.fields["output_type"]
+        assert isinstance(output_type, forms.ChoiceField)  # the field declared above
+        output_type.choices = [(target, target.upper()) for target in choices.download]
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, object]:
+        super().clean()
+        cleaned: dict[str, object] = self.cleaned_data
         kind = cleaned.get("kind")
         if kind == ConversionJob.Kind.OOXML:
             if not self.choices.ooxml:
@@ -47,13 +48,13 @@ class ConvertForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def convert_page(request: HttpRequest, attachment_id: int) -> HttpResponse:
+def convert_page(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpResponse:
     attachment, role = access.file_for_page(request.user, attachment_id)
     if not can_download(role):
         # Whoever may not download is a viewer, to whom this page offers nothing but "Download as".
         raise PermissionDenied(DOWNLOAD_REFUSED)
-    cfg = config.current()
-    context: dict[str, Any] = {"attachment": attachment, "space": attachment.space}
+    cfg = ds_settings.current()
+    context: dict[str, object] = {"attachment": attachment, "space": attachment.space}
     # Whoever gets this far may download (checked above), which the error states offer.
     unavailable = {**context, "can_download": True, "purpose": "convert"}
     if not cfg.configured:
@@ -73,7 +74,7 @@ def convert_page(request: HttpRequest, attachment_id: int) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 output_type=form.cleaned_data["output_type"],
                 connector_base=editor.connector_base(request, cfg),
-                enqueue=enqueue_conversion,
+                enqueue=conversion.conversion_enqueue,
             )
             return redirect("onlyoffice-conversion", job.pk)
     status = 400 if form.is_bound and form.errors else 200
@@ -82,7 +83,7 @@ def convert_page(request: HttpRequest, attachment_id: int) -> HttpResponse:
     )
 
 
-def _own_job(request: HttpRequest, job_id: int) -> ConversionJob:
+def _own_job(request: AuthenticatedHttpRequest, job_id: int) -> ConversionJob:
     job = conversion.conversion_for_user(request.user, job_id)
     if job is None:
         raise Http404
@@ -91,18 +92,13 @@ def _own_job(request: HttpRequest, job_id: int) -> ConversionJob:
 
 @login_required
 @require_GET
-def conversion_page(request: HttpRequest, job_id: int) -> HttpResponse:
+def conversion_page(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     job = _own_job(request, job_id)
     response = render(
         request,
         "connector/conversion.html",
-        {
-            "job": job,
-            "attachment": job.attachment,
-            "message": conversion.conversion_message(job),
-            "result": conversion.conversion_result_urls(job),
-            "finished": job.state in (ConversionJob.State.DONE, ConversionJob.State.FAILED),
-        },
+        # What the page's script polls for later (message, result, finished), as it stands now.
+        {"job": job, "attachment": job.attachment, **conversion.conversion_status(job)},
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -110,7 +106,7 @@ def conversion_page(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def conversion_status(request: HttpRequest, job_id: int) -> JsonResponse:
+def conversion_status(request: AuthenticatedHttpRequest, job_id: int) -> JsonResponse:
     job = _own_job(request, job_id)
     response = JsonResponse(conversion.conversion_status(job))
     response["Cache-Control"] = "no-store"
@@ -119,7 +115,7 @@ def conversion_status(request: HttpRequest, job_id: int) -> JsonResponse:
 
 @login_required
 @require_GET
-def conversion_file(request: HttpRequest, job_id: int) -> HttpResponse:
+def conversion_file(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponseBase:
     """The "Download as" result, for the user who asked, while they can still view and download the original."""
     job = _own_job(request, job_id)
     attachment = job.attachment

@@ -7,13 +7,14 @@ Paths are under ``/onlyoffice/editor/<attachment_id>/``. Not logged in → 401, 
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from attachments.models import Attachment, Role
 from attachments.permissions import DOWNLOAD_REFUSED, can_download, can_edit
-from connector import access, config, events
+from attachments.users import AuthenticatedHttpRequest
+from connector import access, ds_settings, events
 
 MAX_BODY = 64 * 1024
 
@@ -21,7 +22,7 @@ MAX_BODY = 64 * 1024
 # A copy saved elsewhere is a download: the download policy decides who may make one (spaces and save-as).
 @require_GET
 @access.for_file(can_download, forbidden=DOWNLOAD_REFUSED)
-def spaces(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
+def spaces(request: AuthenticatedHttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     """The spaces the user may save a copy into; the file's own space first when it is one of them."""
     found = list(events.editable_spaces(request.user).order_by("name", "id").values("id", "name"))
     found.sort(key=lambda space: space["id"] != attachment.space_id)
@@ -30,7 +31,7 @@ def spaces(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResp
 
 @require_POST
 @access.for_file(can_download, forbidden=DOWNLOAD_REFUSED)
-def save_as(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
+def save_as(request: AuthenticatedHttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     data = access.json_body(request, max_size=MAX_BODY)
     copy = events.save_as(
         attachment=attachment,
@@ -39,14 +40,14 @@ def save_as(request: HttpRequest, attachment: Attachment, role: Role) -> HttpRes
         title=data.get("title"),
         file_type=data.get("fileType"),
         space_id=data.get("space_id"),
-        cfg=config.current(),
+        cfg=ds_settings.current(),
     )
     return JsonResponse({"attachment_id": copy.pk, "title": copy.title, "url": events.copy_url(copy)}, status=201)
 
 
 @require_POST
 @access.for_file(can_edit)
-def rename(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
+def rename(request: AuthenticatedHttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     title = events.rename(
         attachment=attachment, user=request.user, title=access.json_body(request, max_size=MAX_BODY).get("title")
     )
@@ -55,34 +56,34 @@ def rename(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResp
 
 @require_GET
 @access.for_file(can_edit)
-def images(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
+def images(request: AuthenticatedHttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     found = events.images_in_space(attachment)
     return JsonResponse({"images": [{"id": image.pk, "title": image.title} for image in found]})
 
 
 @require_GET
 @access.for_file(can_edit)
-def image(request: HttpRequest, attachment: Attachment, role: Role, image_id: int) -> HttpResponse:
+def image(request: AuthenticatedHttpRequest, attachment: Attachment, role: Role, image_id: int) -> HttpResponse:
     result = events.insert_image(
         request,
         attachment=attachment,
         image_id=image_id,
         user=request.user,
         c=request.GET.get("c"),
-        cfg=config.current(),
+        cfg=ds_settings.current(),
     )
     return JsonResponse(result)
 
 
 @require_GET
 @access.for_file(can_edit)
-def users(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
+def users(request: AuthenticatedHttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     return JsonResponse(events.mention_users(attachment, request.GET.get("c")))
 
 
 @require_POST
 @access.for_file(can_edit)
-def notify(request: HttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
+def notify(request: AuthenticatedHttpRequest, attachment: Attachment, role: Role) -> HttpResponse:
     data = access.json_body(request, max_size=MAX_BODY)
     notified = events.notify(
         request,

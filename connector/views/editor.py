@@ -1,0 +1,89 @@
+"""The editor page: the file open in ONLYOFFICE, for people signed in (the Document Server's side: docserver.py).
+
+The page decides edit or view (``editor.decide_mode``), hands the signed DocEditor configuration to the browser
+(``editor.build_config``) and widens the page's CSP to the Document Server's origin. When the file cannot open, it
+says why: ONLYOFFICE not set up (503), a format it does not open (415), or the last editors' save still being
+stored (202, "Saving…").
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.html import json_script
+
+from attachments.permissions import can_download
+from attachments.users import AuthenticatedHttpRequest
+from config.csp import CSPSources, csp_widen
+from connector import access, ds_settings, editor, events, formats
+
+# Scripts that answer editor events, loaded after editor.js (static/connector/editor.js explains the contract).
+EDITOR_SCRIPTS: list[str] = ["connector/presence.js", "connector/history.js", "connector/events.js"]
+
+
+@login_required
+def editor_page(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpResponse:
+    # One query reads the file, its space, the role, a save in flight, the live key and the user's editor id.
+    attachment, role = access.file_for_page(
+        request.user, attachment_id, annotations=editor.page_annotations(request.user), related=("space",)
+    )
+    cfg = ds_settings.current()
+    # What the error states offer besides the reason: the way back to the file, and its download when allowed.
+    context: dict[str, object] = {
+        "attachment": attachment,
+        "space": attachment.space,
+        "can_download": can_download(role),
+        "purpose": "edit",
+    }
+    if not cfg.configured:
+        return render(request, "connector/unavailable.html", {**context, "reason": "not_configured"}, status=503)
+    if not formats.can_view(attachment.file_type):
+        return render(request, "connector/unavailable.html", {**context, "reason": "format"}, status=415)
+    # Read by the same query (editor.page_annotations), as keys and editor read the other two.
+    if getattr(attachment, "final_save_in_flight", False):
+        return render(request, "connector/saving.html", context, status=202)
+    best = editor.decide_mode(attachment=attachment, role=role, cfg=cfg, wants_view=False)
+    decision = editor.decide_mode(
+        attachment=attachment, role=role, cfg=cfg, wants_view=request.GET.get("mode") == "view"
+    )
+    doc_config = editor.build_config(
+        request,
+        attachment=attachment,
+        user=request.user,
+        role=role,
+        mode=decision.mode,
+        cfg=cfg,
+        action_link=events.action_link_from_query(request.GET.get("action")),
+    )
+    response = render(
+        request,
+        "connector/editor.html",
+        {
+            **context,
+            "config_json": json_script(doc_config, "onlyoffice-config"),
+            "api_url": f"{cfg.public_url}/web-apps/apps/api/documents/api.js",
+            "ds_url": cfg.public_url,
+            "decision": decision,
+            "editor_scripts": EDITOR_SCRIPTS,
+            "save_as": events.can_save_copy(request.user, role),
+            # Offered in view mode when this user could edit: the editor then shows an "Edit" button.
+            "edit_url": request.path if decision.mode == "view" and best.mode == "edit" else "",
+        },
+    )
+    csp_widen(response, _editor_csp(cfg.public_origin()))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _editor_csp(ds_origin: str) -> CSPSources:
+    """What the editor page adds to the site's policy (settings.CONTENT_SECURITY_POLICY): the DS's public origin."""
+    return {
+        "script-src": ["'self'", ds_origin],
+        # api.js 9.3 sets an empty onmousewheel attribute on the editor's iframe: allow exactly the empty
+        # inline handler (the sha256 of ""), so any handler with code in it is still blocked and reported.
+        "script-src-attr": ["'unsafe-hashes'", "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"],
+        "frame-src": [ds_origin],
+        "connect-src": ["'self'", ds_origin],
+        "img-src": ["'self'", "data:", "blob:", ds_origin],
+    }

@@ -1,0 +1,33 @@
+"""A space's "New document" page: a blank document, spreadsheet or presentation, then the editor (connector/newdocs.py).
+
+Permissions follow the attachment pages: not a member → 404, a member without the editor role → 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from attachments.permissions import can_edit
+from attachments.users import AuthenticatedHttpRequest
+from connector import access, ds_settings, newdocs
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def new_document(request: AuthenticatedHttpRequest, space_id: int) -> HttpResponse:
+    space, _role = access.space_for_page(request.user, space_id, can_edit)
+    context: dict[str, object] = {"space": space, "configured": ds_settings.current().configured}
+    if not context["configured"]:
+        return render(request, "connector/new_document.html", context, status=503)
+    form = newdocs.NewDocumentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        attachment = newdocs.blank_document_create(
+            space=space, kind=form.cleaned_data["kind"], name=form.cleaned_data["name"], created_by=request.user
+        )
+        return redirect("onlyoffice-editor", attachment_id=attachment.pk)
+    defaults = {kind: newdocs.default_name(kind) for kind, _label in newdocs.KIND_CHOICES}
+    context.update(form=form, defaults=defaults)
+    return render(request, "connector/new_document.html", context, status=400 if form.errors else 200)
