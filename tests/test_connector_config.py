@@ -294,7 +294,7 @@ def _another_process_env(tmp_path: Path, cache_kind: str) -> dict[str, str]:
     db_settings = connection.settings_dict
     env = {name: value for name, value in os.environ.items() if not name.startswith("ONLYOFFICE_")}
     env.update(
-        DJANGO_SETTINGS_MODULE="ds_settings.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DJANGO_SECRET_KEY="another-process",
         DATA_DIR=str(tmp_path),
         DATABASE_URL=(
@@ -320,7 +320,7 @@ def test_it_sees_a_change_made_by_another_process_at_once(
             "LOCATION": str(tmp_path / "cache"),
         }
     else:
-        backend = {"BACKEND": "ds_settings.cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+        backend = {"BACKEND": "config.cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
     settings.CACHES = {"default": backend}
     cache.delete(ds_settings.CACHE_KEY)
     ds_settings.update(public_url="https://old.example.com")
