@@ -314,3 +314,27 @@ def test_it_lists_the_spaces_on_the_home_page_by_name_whatever_their_case(person
 
     positions = [html.index(name) for name in ("Apple", "banana", "Engineering", "zebra")]
     assert positions == sorted(positions)
+
+
+def test_it_pages_the_space_list_and_the_trash_keeping_the_search(personas, monkeypatch) -> None:
+    from attachments import services, trash_views, views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(trash_views, "PAGE_SIZE", 2)
+    for n in range(5):
+        services.attachment_create(
+            space=personas.space, title=f"memo {n}.txt", chunks=[b"x"], created_by=personas.owner
+        )
+    client = personas.client_for("owner")
+    space_url = reverse("space_detail", args=[personas.space.id])
+
+    searched = client.get(space_url, {"q": "memo", "page": 2}).content.decode()
+    assert 'rel="prev" href="?q=memo&amp;page=1"' in searched and 'rel="next" href="?q=memo&amp;page=3"' in searched
+    assert "Page 2 of 3" in searched
+    first = client.get(space_url).content.decode()
+    assert 'rel="next" href="?page=2"' in first and 'rel="prev"' not in first
+
+    for attachment in personas.space.attachments.all():
+        client.post(reverse("attachment_delete", args=[attachment.id]))
+    trashed = client.get(reverse("space_trash", args=[personas.space.id]), {"page": 3}).content.decode()
+    assert 'rel="prev" href="?page=2"' in trashed and 'rel="next"' not in trashed and "Page 3 of 3" in trashed

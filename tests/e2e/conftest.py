@@ -144,6 +144,20 @@ def _note_console(problems: list[str], message: Any) -> None:
         problems.append(f"console {message.type}: {message.text} ({message.location.get('url', '')})")
 
 
+def open_in(open_browser: Any, user: Any, language: str, viewport: dict[str, int]) -> tuple[User, Tab]:
+    """A browser of ``user``'s own, in ``language`` (the language cookie) and ``viewport``, with its first tab."""
+    person = open_browser(user, viewport=viewport)
+    person.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": person.base_url}])
+    return person, person.tab()
+
+
+def assert_fits(tab: Tab, language: str) -> None:
+    """The page is in ``language`` and no wider than the screen."""
+    assert tab.page.evaluate("document.documentElement.lang") == language
+    width = tab.page.viewport_size["width"]
+    assert tab.page.evaluate("document.documentElement.scrollWidth") <= width
+
+
 def log_in(tab: Tab, username: str, shots: Shots | None = None) -> None:
     tab.goto(reverse(settings.LOGIN_URL))
     tab.page.get_by_label(re.compile("^Username")).fill(username)

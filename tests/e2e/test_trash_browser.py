@@ -7,30 +7,15 @@ in both languages.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from attachments import trash
 from attachments.models import Attachment
-from tests.e2e.conftest import LAPTOP, PHONE, Tab, User
+from tests.e2e.conftest import LAPTOP, PHONE, assert_fits, open_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def open_in(open_browser: Any, user: Any, language: str, viewport: dict[str, int]) -> tuple[User, Tab]:
-    person = open_browser(user, viewport=viewport)
-    person.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": person.base_url}])
-    return person, person.tab()
-
-
-def assert_fits(tab: Tab, language: str) -> None:
-    assert tab.page.evaluate("document.documentElement.lang") == language
-    width = tab.page.viewport_size["width"]
-    assert tab.page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
