@@ -14,3 +14,13 @@ def on_starting(server: object) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     settings_or_exit()
+
+
+def post_fork(server: object, worker: object) -> None:
+    # The access log names every URL, and a desktop link's token is in its path (desktop/links.py): the same
+    # filter as Django's log handlers (config/settings.py, LOGGING) keeps it out, in each worker.
+    import logging
+
+    from config.logging import RedactDavTokens
+
+    logging.getLogger("gunicorn.access").addFilter(RedactDavTokens())

@@ -16,6 +16,7 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from attachments.models import Attachment, Role, Space
 
@@ -42,6 +43,20 @@ class Status:
     tone: Literal["info", "warning", "danger"] = "info"
     # A sentence that explains the label and what to do, shown as its tooltip and on the detail page.
     detail: str = ""
+
+
+def conflict_status(number: int) -> Status:
+    """ "Conflicting edits": the newest version was saved from an older one while version ``number`` was added.
+    Every editing app marks its conflicts so (ONLYOFFICE's saves, the desktop apps'), with both versions kept."""
+    return Status(
+        _("Conflicting edits"),
+        tone="warning",
+        detail=_(
+            "The newest version was edited from an older one while version %(number)d was added; both are kept "
+            "in the history. Compare them and merge what is missing."
+        )
+        % {"number": number},
+    )
 
 
 @dataclass(frozen=True)

@@ -1,40 +1,93 @@
-"""Who is editing which file now: a slot the editing apps fill, so that the store can refuse what would pull a
-file from under its editors (deleting its space, say) without importing them.
+"""Who holds which file for editing now: one concept of the store, whichever app the editing happens in.
 
-Only an editing app knows who is connected: the connector learns it from the Document Server's callbacks and
-registers its provider from its AppConfig.ready(), as it registers row providers in attachments.actions, so the
-dependency points one way only. With no provider registered, nobody is editing anything.
+A hold is an ONLYOFFICE session (people co-editing in the browser) or a desktop lock (one person editing in
+Word or LibreOffice over WebDAV). Only an editing app knows its holds: each registers a provider from its
+AppConfig.ready(), as it registers row providers in attachments.actions, so the dependency points one way only.
+With no provider registered, nobody holds anything.
+
+Apps consult each other's holds only through here: a desktop LOCK is refused while an ONLYOFFICE session is live,
+the editor opens view-only while a desktop lock is held, and the store refuses what would pull a file from under
+its holders (trashing it, deleting its space) or write past an exclusive hold (an upload by someone else).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
+from attachments.errors import FileHeld
 from attachments.models import Attachment
 
+
+@dataclass(frozen=True)
+class Hold:
+    """People holding one file for editing in one app."""
+
+    # The app, as its provider names it ("onlyoffice", "desktop"): an app tells its own holds from others' by it.
+    app: str
+    # Display names; a session whose people the app cannot name still holds the file, with no names.
+    names: tuple[str, ...] = ()
+    user_ids: frozenset[int] = field(default_factory=frozenset)
+    # Nobody else may store a version while it is held: a desktop app writes the whole file back and cannot merge.
+    # ONLYOFFICE co-edits, so its sessions are not exclusive; a save that raced one is kept and marked a conflict.
+    exclusive: bool = False
+    # What every page and refusal says of it, translated by the provider: "Alice is editing this in a desktop app."
+    sentence: str = ""
+
+
 # Given some attachments (a queryset, so that a whole space is asked about in one query rather than by a list of
-# ids), answers the ones being edited now, each with the display names of who is editing it; a session whose
-# people it cannot name still counts, with no names.
-EditorsProvider = Callable[[QuerySet[Attachment]], Mapping[int, Sequence[str]]]
+# ids), answers the ones held now, each with its holds.
+HoldsProvider = Callable[[QuerySet[Attachment]], Mapping[int, Sequence[Hold]]]
 
-_providers: list[EditorsProvider] = []
+_providers: list[HoldsProvider] = []
 
 
-def register_editors(provider: EditorsProvider) -> EditorsProvider:
-    """Add a provider of who is editing which attachment (usable as a decorator)."""
+def register_holds(provider: HoldsProvider) -> HoldsProvider:
+    """Add a provider of who holds which attachment (usable as a decorator)."""
     if provider not in _providers:
         _providers.append(provider)
     return provider
 
 
-def editors_of(attachments: QuerySet[Attachment]) -> dict[int, list[str]]:
-    """The attachments among these that somebody is editing now, by id, with who (every provider's names,
-    merged); attachments nobody edits are left out."""
-    found: dict[int, list[str]] = {}
+def holds_of(attachments: QuerySet[Attachment]) -> dict[int, list[Hold]]:
+    """The attachments among these that somebody holds now, by id, with every app's holds; others are left out."""
+    found: dict[int, list[Hold]] = {}
     for provider in _providers:
-        for attachment_id, names in provider(attachments).items():
-            merged = found.setdefault(attachment_id, [])
-            merged.extend(name for name in names if name not in merged)
+        for attachment_id, holds in provider(attachments).items():
+            if holds:
+                found.setdefault(attachment_id, []).extend(holds)
     return found
+
+
+def holds_on(attachment: Attachment | int) -> list[Hold]:
+    """The holds on one file."""
+    pk = attachment if isinstance(attachment, int) else attachment.pk
+    return holds_of(Attachment.objects.filter(pk=pk)).get(pk, [])
+
+
+def editors_of(attachments: QuerySet[Attachment]) -> dict[int, list[str]]:
+    """The attachments among these that somebody is editing now, by id, with who (every app's names, merged)."""
+    found: dict[int, list[str]] = {}
+    for attachment_id, holds in holds_of(attachments).items():
+        merged = found.setdefault(attachment_id, [])
+        merged.extend(name for hold in holds for name in hold.names if name not in merged)
+    return found
+
+
+def exclusive_hold(attachment: Attachment | int, *, except_user_id: int | None = None) -> Hold | None:
+    """The exclusive hold on this file (a desktop lock) that is not ``except_user_id``'s, if any."""
+    for hold in holds_on(attachment):
+        if hold.exclusive and (except_user_id is None or except_user_id not in hold.user_ids):
+            return hold
+    return None
+
+
+def refuse_if_held(attachment: Attachment, *, writer_id: int | None) -> None:
+    """Raise FileHeld when someone other than ``writer_id`` holds the file exclusively: their next save would
+    overwrite this write, or this write theirs."""
+    hold = exclusive_hold(attachment, except_user_id=writer_id)
+    if hold is not None:
+        raise FileHeld(hold.sentence + " " + _("Try again when they have closed it."))

@@ -41,3 +41,8 @@ class BeingEdited(AttachmentRuleError):
 
 class NotInTrash(AttachmentRuleError):
     """The file is no longer in the trash: someone restored or purged it meanwhile."""
+
+
+class FileHeld(AttachmentRuleError):
+    """Someone else holds the file exclusively (a desktop app has it locked): a write now would be overwritten by
+    their next save, or overwrite it (attachments.editing)."""

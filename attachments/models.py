@@ -110,6 +110,8 @@ class VersionSource(models.TextChoices):
     FORCESAVE = "forcesave", pgettext_lazy("version source", "Forcesave")
     RESTORE = "restore", pgettext_lazy("version source", "Restore")
     CONVERSION = "conversion", pgettext_lazy("version source", "Conversion")
+    # Saved from Word, Excel, PowerPoint or LibreOffice over WebDAV (the desktop app).
+    DESKTOP = "desktop", pgettext_lazy("version source", "Desktop")
 
 
 class Version(models.Model):

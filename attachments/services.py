@@ -19,7 +19,7 @@ from django.db.models.deletion import Collector
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from attachments import filenames, selectors
+from attachments import editing, filenames, selectors
 from attachments.errors import ExtensionChange, FileTypeMismatch, SpaceBeingEdited, SpaceNameMismatch
 from attachments.filenames import clean_title
 from attachments.models import Attachment, Membership, Role, Space, Version, VersionSource
@@ -272,8 +272,10 @@ def version_upload(
 
     Its file must be of the attachment's type: the name it was uploaded under has the attachment's extension,
     case aside, since the title's extension decides how every version is served and opened. An attachment
-    without an extension takes any file. Raises FileTypeMismatch before anything is stored.
+    without an extension takes any file. Raises FileTypeMismatch before anything is stored, and FileHeld while
+    someone else holds the file exclusively (attachments.editing: a desktop app has it locked).
     """
+    editing.refuse_if_held(attachment, writer_id=_user_id(created_by))
     expected = attachment.file_type
     if expected and filenames.file_type(clean_title(uploaded_name)) != expected:
         raise FileTypeMismatch(
@@ -289,8 +291,13 @@ def version_upload(
     )
 
 
+def _user_id(user: User | None) -> int | None:
+    return user.pk if user is not None else None
+
+
 def version_restore(*, version: Version, restored_by: User | None) -> Version:
-    """Copy an old version's file into a new version; the history is never rewritten."""
+    """Copy an old version's file into a new version; the history is never rewritten. FileHeld as for uploads."""
+    editing.refuse_if_held(version.attachment, writer_id=_user_id(restored_by))
     return version_create(
         attachment=version.attachment,
         chunks=open_chunks(version.stored_name),
@@ -305,7 +312,10 @@ def attachment_rename(*, attachment: Attachment, title: str, renamed_by: User | 
 
     The new title must keep the file's extension, case aside (``_title_keeping_extension``), or ExtensionChange
     is raised and nothing changes. A name another file of the space has gets a number, as a new file's does.
+    While a desktop app holds the file (attachments.editing), FileHeld, even for its holder: the app saves back
+    to the name it opened.
     """
+    editing.refuse_if_held(attachment, writer_id=None)
     wanted = _title_keeping_extension(attachment, clean_title(title, fallback=attachment.title))
     old_title, old_updated_by = attachment.title, attachment.updated_by
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=`` and is worth keeping.
@@ -33,3 +34,23 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         return json.dumps(entry, ensure_ascii=False)
+
+
+# A desktop link's token is its path's first segment (desktop/links.py): "/dav/<token>/Report.docx".
+_DAV_TOKEN = re.compile(r"(/dav/)[^/\s\"']+")
+
+
+class RedactDavTokens(logging.Filter):
+    """Replaces desktop links' tokens with "…" in every record's message before any handler writes it.
+
+    The desktop apps cannot send a cookie, so the token is in the URL's path, and paths are logged: Django logs
+    every 4xx answer with its path, WsgiDAV and gunicorn's access log name the URL. Those lines stay useful (the
+    file's name is kept) without the credential.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/dav/" in message:
+            record.msg = _DAV_TOKEN.sub(r"\1…", message)
+            record.args = None
+        return True

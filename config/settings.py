@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "axes",
     "attachments",
     "connector",
+    "desktop",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,10 @@ ATTACHMENTS_SENDFILE_PREFIX = env_str("ATTACHMENTS_SENDFILE_PREFIX", "/protected
 # Days a deleted file stays in its space's trash before the sweep purges it (attachments/trash.py).
 ATTACHMENTS_TRASH_DAYS = env_int("ATTACHMENTS_TRASH_DAYS", 30, minimum=1)
 
+# Desktop editing over WebDAV (desktop/, docs/desktop-editing.md). A link from "Open in desktop app" opens the file
+# for this many seconds; after that it works only while the lock taken through it is held and refreshed.
+DESKTOP_LINK_SECONDS = env_int("DESKTOP_LINK_SECONDS", 600, minimum=30)
+
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes DRF answer 401 (not 403) to anonymous requests.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -300,6 +305,7 @@ CELERY_BEAT_SCHEDULE = {
     "connector-sweep": {"task": "connector.sweep", "schedule": 60.0},
     "connector-sessions-sweep": {"task": "connector.sessions_sweep", "schedule": 60.0},
     "connector-conversion-files-sweep": {"task": "connector.conversion_files_sweep", "schedule": 3600.0},
+    "desktop-locks-sweep": {"task": "desktop.locks_sweep", "schedule": 300.0},
     "attachments-trash-sweep": {"task": "attachments.trash_sweep", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
@@ -371,7 +377,11 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "config.logging.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # Desktop links carry their token in the URL's path (desktop/links.py): it never reaches a log line.
+    "filters": {"redact_dav_tokens": {"()": "config.logging.RedactDavTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact_dav_tokens"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},

@@ -13,5 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switcher
     path("api/", include("config.api_urls")),
     path("onlyoffice/", include("connector.urls")),
+    # WebDAV for the desktop apps (desktop/dav.py), and "Open in desktop app".
+    path("", include("desktop.urls")),
     path("", include("attachments.urls")),
 ]

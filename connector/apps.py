@@ -10,7 +10,7 @@ class ConnectorConfig(AppConfig):
         # The attachment store announces its events and offers slots; the connector plugs into both,
         # so that `attachments` never imports `connector`.
         from attachments.actions import register_rows, register_space_action, register_space_notice
-        from attachments.editing import register_editors
+        from attachments.editing import register_holds
         from attachments.models import Version
         from attachments.permissions import register_viewer_download_policy
         from attachments.signals import version_stored
@@ -30,7 +30,7 @@ class ConnectorConfig(AppConfig):
         register_space_notice(display.setup_notices)
         # Who is editing: a store-level question (attachments/editing.py) the connector answers from the Document
         # Server's callbacks; the store refuses to delete a space, or trash a file, while someone edits it.
-        register_editors(editing_now)
+        register_holds(editing_now)
         # "Block download" keeps viewers from every copy the store hands out, not only the editor's buttons.
         register_viewer_download_policy(viewers_may_download)
         # Said once per worker, at start-up: PyJWT's own warning on every token is silenced (connector/jwt_codec.py).

@@ -20,6 +20,7 @@ _SOURCE_VERBS: dict[str, str] = {
     VersionSource.EDITOR: "edited",
     VersionSource.FORCESAVE: "edited",
     VersionSource.CONVERSION: "converted",
+    VersionSource.DESKTOP: "saved from a desktop app",
 }
 
 

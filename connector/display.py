@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from attachments.actions import Action, Notice, RowExtras, Status, id_url
+from attachments.actions import Action, Notice, RowExtras, Status, conflict_status, id_url
 from attachments.models import Attachment, Role, Space
 from attachments.permissions import can_admin, can_download, can_edit
 from connector import ds_settings, formats
@@ -187,7 +187,7 @@ def recovery_rows(request: HttpRequest, attachments: Sequence[Attachment], role:
     extras: dict[int, RowExtras] = {}
     for attachment_id, conflict_with in conflicts:
         if conflict_with is not None:  # always: the query leaves the others out
-            extras.setdefault(attachment_id, RowExtras()).statuses.append(_conflict_status(conflict_with))
+            extras.setdefault(attachment_id, RowExtras()).statuses.append(conflict_status(conflict_with))
     if not can_edit(role):
         return extras
     back = urlencode({"next": request.get_full_path()})
@@ -198,18 +198,6 @@ def recovery_rows(request: HttpRequest, attachments: Sequence[Attachment], role:
             if save.state == SaveRequest.State.FAILED:
                 row.actions.append(_retry_action(save, back))
     return extras
-
-
-def _conflict_status(number: int) -> Status:
-    return Status(
-        _("Conflicting edits"),
-        tone="warning",
-        detail=_(
-            "The newest version was edited from an older one while version %(number)d was added; both are kept "
-            "in the history. Compare them and merge what is missing."
-        )
-        % {"number": number},
-    )
 
 
 def failed_status(save: SaveRequest) -> Status:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
+from attachments.editing import exclusive_hold
 from attachments.models import Attachment, Role
 from attachments.permissions import can_download, can_edit
 from attachments.users import User
@@ -34,6 +35,8 @@ _REGIONS = {"en": "en-US", "de": "de-DE", "fr": "fr-FR", "es": "es-ES"}
 class EditorDecision:
     mode: str  # "edit" or "view"
     reason: str = ""  # why editing is not offered: English, translated by the page (editor.html)
+    # Who holds the file in another app ("Alice is editing this in a desktop app."), already translated.
+    held: str = ""
 
 
 def page_annotations(user: User) -> dict[str, RawSQL]:
@@ -81,6 +84,11 @@ def decide_mode(*, attachment: Attachment, role: Role, cfg: DocServerConfig, wan
         return EditorDecision("view", gettext_noop("This file type can be viewed but not edited in ONLYOFFICE."))
     if attachment.size > cfg.max_edit_size:
         return EditorDecision("view", gettext_noop("This file is larger than the editing size limit."))
+    # A desktop app writes the whole file back on each save: co-editing beside it would be overwritten, or
+    # overwrite it (attachments.editing). Its holder too: their own two apps would overwrite each other.
+    hold = exclusive_hold(attachment)
+    if hold is not None:
+        return EditorDecision("view", held=hold.sentence)
     return EditorDecision("edit")
 
 

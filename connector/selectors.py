@@ -12,8 +12,11 @@ from dataclasses import dataclass
 
 from django.db.models import Max, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
+from attachments.editing import Hold
 from attachments.models import Attachment
+from attachments.users import User
 from connector import keys
 from connector.models import DocumentKey, SaveRequest
 
@@ -80,8 +83,8 @@ def editor_names(uids_by_attachment: dict[int, list[str]]) -> dict[int, list[str
     }
 
 
-def editing_now(attachments: QuerySet[Attachment]) -> dict[int, list[str]]:
-    """attachments.editing's provider: which of these files someone is editing now, with their names.
+def editing_now(attachments: QuerySet[Attachment]) -> dict[int, list[Hold]]:
+    """attachments.editing's provider: which of these files someone is editing in ONLYOFFICE now, with who.
 
     A subquery finds the few files with editors (a whole space is asked about at once), then ``editor_uids``
     reads them as the pages do, so the store's refusals and the "Being edited by" labels always agree.
@@ -89,5 +92,19 @@ def editing_now(attachments: QuerySet[Attachment]) -> dict[int, list[str]]:
     edited = DocumentKey.objects.filter(attachment__in=attachments).exclude(editors=[])
     ids = sorted(set(edited.values_list("attachment_id", flat=True)))
     uids = editor_uids(ids) if ids else {}
-    names = editor_names(uids)
-    return {attachment_id: names.get(attachment_id, []) for attachment_id in uids}
+    everyone = sorted({uid for some in uids.values() for uid in some})
+    users = keys.users_for_uids(everyone) if everyone else {}
+    return {
+        attachment_id: [_session_hold([users[uid] for uid in some if uid in users])]
+        for attachment_id, some in uids.items()
+    }
+
+
+def _session_hold(editors: list[User]) -> Hold:
+    names = tuple(keys.editor_name(user) for user in editors)
+    return Hold(
+        app="onlyoffice",
+        names=names,
+        user_ids=frozenset(user.pk for user in editors),
+        sentence=_("%(names)s is editing this in ONLYOFFICE.") % {"names": ", ".join(names) or _("Someone")},
+    )

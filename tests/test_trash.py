@@ -92,7 +92,7 @@ def test_it_refuses_a_file_held_by_a_session_whose_people_cannot_be_named(
 ) -> None:
     attachment = make_attachment(personas.space, "Plan.docx", user=personas.owner)
     # An editing app that knows a session holds the file but not who is in it (an account deleted since, say).
-    monkeypatch.setattr(editing, "_providers", [lambda attachments: {attachment.pk: []}])
+    monkeypatch.setattr(editing, "_providers", [lambda attachments: {attachment.pk: [editing.Hold(app="onlyoffice")]}])
 
     response = personas.client_for("editor").post(reverse("attachment_delete", args=[attachment.pk]))
 

@@ -1,0 +1,174 @@
+"""Desktop editing's pages and endpoints: /dav/ (WebDAV, for the apps), "Open in desktop app", breaking a lock.
+
+WsgiDAV runs inside a Django view rather than beside Django in the WSGI app (its maintainer's usual advice): the
+view is a thin WSGI bridge, so that Django's request cycle applies to WebDAV too (database connections opened and
+closed per request, the logging filters that keep link tokens out of logs, the security middleware's headers,
+one WSGI entry point for gunicorn), and so that the same code answers in the tests' client and live server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Literal
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from attachments.display import user_name
+from attachments.permissions import can_admin, can_download, can_edit, can_view, checked_for_page
+from attachments.selectors import attachment_with_role
+from attachments.users import AuthenticatedHttpRequest, User
+from desktop import dav, links, locks
+from desktop.access import Refused, resolve
+
+# What the apps may do: reading for every link, writing for edit links. Anything else (DELETE, MOVE, MKCOL, COPY)
+# is not offered: files are renamed, moved and deleted on the site.
+_READS = frozenset({"OPTIONS", "PROPFIND", "HEAD", "GET"})
+_WRITES = frozenset({"LOCK", "UNLOCK", "PUT", "PROPPATCH"})
+_ALLOW = ", ".join(sorted(_READS | _WRITES))
+
+
+class _AppRedirect(HttpResponseRedirect):
+    """A redirect to a desktop app's URI scheme (ms-word:, vnd.libreoffice.command:), which Django's refuses."""
+
+    allowed_schemes = ["ms-word", "ms-excel", "ms-powerpoint", "vnd.libreoffice.command"]
+
+
+@csrf_exempt
+def dav_endpoint(request: HttpRequest, rest: str = "") -> HttpResponseBase:
+    """Every WebDAV request, with the link's token as the path's first segment."""
+    token, _slash, _name = rest.partition("/")
+    method = request.method or "GET"
+    if not token:
+        # Clients probe the server's WebDAV support above the file's folder; only OPTIONS is answered there.
+        return _options() if method == "OPTIONS" else _plain(404, _("Open the file from the site."))
+    found = resolve(token)
+    if isinstance(found, Refused):
+        return _plain(found.status, found.message)
+    if method not in _READS | _WRITES:
+        response = _plain(405, _("Rename, move and delete files on the site."))
+        response["Allow"] = _ALLOW
+        return response
+    if method in _WRITES and found.access != "edit":
+        return _plain(403, _("This link opens the file read-only."))
+    return _call_wsgidav(request, found, rest)
+
+
+def _call_wsgidav(request: HttpRequest, found: dav.DavRequest, rest: str) -> HttpResponseBase:
+    environ: dav.Environ = dict(request.META)
+    environ["PATH_INFO"] = "/" + rest
+    # The body through Django's request, which never reads past Content-Length (WsgiDAV reads in whole blocks).
+    environ["wsgi.input"] = request
+    # Word appends "?OR=ProtocolHandler…" and others add their own: no query string means anything here.
+    environ["QUERY_STRING"] = ""
+    environ["wsgidav.auth.user_name"] = found.principal
+    environ["wsgidav.auth.realm"] = "dav"
+    started: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
+        started.append((status, headers))
+
+    with dav.serving(found):
+        body = iter(dav.dav_app()(environ, start_response))
+        # WsgiDAV's middleware are generators: the request is handled when the body is first read, so read it
+        # here, with the link in place; after the first chunk only a file's bytes remain to stream.
+        first = next(body, b"")
+        if request.method != "GET":
+            rest_of_body = b"".join(body)
+            body = iter([rest_of_body])
+    status, headers = started[-1]
+    code, _space, reason = status.partition(" ")
+    response = StreamingHttpResponse(_chain(first, body), status=int(code), reason=reason or None)
+    del response["Content-Type"]
+    for header, value in headers:
+        response[header] = value
+    return response
+
+
+def _chain(first: bytes, rest: Iterator[bytes]) -> Iterable[bytes]:
+    if first:
+        yield first
+    yield from rest
+
+
+def _options() -> HttpResponse:
+    response = HttpResponse(status=200)
+    response["DAV"] = "1, 2"
+    response["MS-Author-Via"] = "DAV"
+    response["Allow"] = _ALLOW
+    return response
+
+
+def _plain(status: int, message: str) -> HttpResponse:
+    # No WWW-Authenticate, ever: a refused link must not make the app ask for a password it cannot use.
+    return HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+@login_required
+def open_in_app(
+    request: AuthenticatedHttpRequest, attachment_id: int, app: Literal["office", "libreoffice"]
+) -> HttpResponseBase:
+    """A fresh link, handed to the app by its URI scheme: the browser asks the user to open the app."""
+    attachment, role = checked_for_page(attachment_with_role(request.user, attachment_id), can_view)
+    access: links.Access = "edit" if can_edit(role) else "view"
+    if access == "view" and not can_download(role):
+        raise Http404
+    url = links.dav_url(request, user=request.user, attachment=attachment, access=access)
+    uri = links.app_uri(app, file_type=attachment.file_type, url=url, access=access)
+    if uri is None:
+        raise Http404
+    response = _AppRedirect(uri)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def lock_break(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpResponseBase:
+    """A space admin ends the desktop locks on a file; each holder is told by e-mail that their next save from the
+    app will be refused, and how to keep their edits."""
+    attachment, _role = checked_for_page(attachment_with_role(request.user, attachment_id), can_admin)
+    broken = locks.lock_break(attachment=attachment, broken_by=request.user)
+    for lock in broken:
+        _tell_holder(request, lock.user, attachment.title)
+    if broken:
+        names = ", ".join(user_name(lock.user) for lock in broken)
+        messages.success(
+            request,
+            _("The desktop lock is broken. %(names)s's next save from their app will be refused.") % {"names": names},
+        )
+    back = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("attachment_detail", args=[attachment.pk])
+    return redirect(back)
+
+
+def _tell_holder(request: AuthenticatedHttpRequest, holder: User, title: str) -> None:
+    if not holder.email:
+        return
+    body = _(
+        "%(admin)s broke your desktop lock on %(title)s, so your next save from Word or LibreOffice will be refused "
+        "rather than overwrite other people's edits. To keep your changes, save a copy on your computer, then upload "
+        "it on the site as a new version."
+    ) % {"admin": user_name(request.user), "title": title}
+    send_mail(_("Your lock on %(title)s was broken") % {"title": title}, body, None, [holder.email], fail_silently=True)
+
+
+def desktop_help(request: HttpRequest) -> HttpResponse:
+    return render(request, "desktop/help.html", {"link_minutes": settings.DESKTOP_LINK_SECONDS // 60})
