@@ -43,12 +43,17 @@ class Hold:
 HoldsProvider = Callable[[QuerySet[Attachment]], Mapping[int, Sequence[Hold]]]
 
 _providers: list[HoldsProvider] = []
+# The providers whose holds may be exclusive: the only ones asked when that is the question (the editor page, every
+# upload), so that asking costs one query, not every app's.
+_exclusive_providers: list[HoldsProvider] = []
 
 
-def register_holds(provider: HoldsProvider) -> HoldsProvider:
-    """Add a provider of who holds which attachment (usable as a decorator)."""
+def register_holds(provider: HoldsProvider, *, exclusive: bool = False) -> HoldsProvider:
+    """Add a provider of who holds which attachment; ``exclusive`` when its holds may be exclusive."""
     if provider not in _providers:
         _providers.append(provider)
+    if exclusive and provider not in _exclusive_providers:
+        _exclusive_providers.append(provider)
     return provider
 
 
@@ -79,7 +84,10 @@ def editors_of(attachments: QuerySet[Attachment]) -> dict[int, list[str]]:
 
 def exclusive_hold(attachment: Attachment | int, *, except_user_id: int | None = None) -> Hold | None:
     """The exclusive hold on this file (a desktop lock) that is not ``except_user_id``'s, if any."""
-    for hold in holds_on(attachment):
+    pk = attachment if isinstance(attachment, int) else attachment.pk
+    queryset = Attachment.objects.filter(pk=pk)
+    holds = [hold for provider in _exclusive_providers for hold in provider(queryset).get(pk, [])]
+    for hold in holds:
         if hold.exclusive and (except_user_id is None or except_user_id not in hold.user_ids):
             return hold
     return None

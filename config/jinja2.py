@@ -17,6 +17,7 @@ from jinja2 import Environment
 from markupsafe import Markup, escape
 
 from attachments.display import datetime_format, filesize, filesize_scale, user_name
+from connector.desktop_editors import login_element as desktop_editors_login
 
 
 def url(viewname: str, *args: object, **kwargs: object) -> str:
@@ -163,6 +164,7 @@ def environment(**options: Any) -> Environment:  # type: ignore[explicit-any]
             "filesize_scale": filesize_scale,
             "menu_entries": menu_entries,
             "user_name": user_name,
+            "desktop_editors_login": desktop_editors_login,
             "static": static_url,
             "get_messages": messages.get_messages,
             "format_lazy": format_lazy,

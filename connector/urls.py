@@ -2,7 +2,19 @@
 
 from django.urls import path
 
-from connector.views import conversion, docserver, editor, events, history, newdocs, presence, saves, sessions, settings
+from connector.views import (
+    conversion,
+    desktop_editors,
+    docserver,
+    editor,
+    events,
+    history,
+    newdocs,
+    presence,
+    saves,
+    sessions,
+    settings,
+)
 
 urlpatterns = [
     # The editor page, and the JSON its scripts call.
@@ -28,6 +40,10 @@ urlpatterns = [
     path("conversions/<int:job_id>/", conversion.conversion_page, name="onlyoffice-conversion"),
     path("conversions/<int:job_id>/status/", conversion.conversion_status, name="onlyoffice-conversion-status"),
     path("conversions/<int:job_id>/file/", conversion.conversion_file, name="onlyoffice-conversion-file"),
+    # ONLYOFFICE Desktop Editors' "Connect to cloud" (docs/desktop-editors.md): the page it opens once connected,
+    # and the status it checks first, which must stay outside any SSO gate like the Document Server's paths below.
+    path("desktop/login/", desktop_editors.landing, name="onlyoffice-desktop-login"),
+    path("desktop/status.json", desktop_editors.status, name="onlyoffice-desktop-status"),
     # Reached by the Document Server without a browser session: keep these outside any SSO gate.
     path("download/<int:attachment_id>/", docserver.download, name="onlyoffice-download"),
     path("callback/<int:attachment_id>/", docserver.callback, name="onlyoffice-callback"),

@@ -13,5 +13,5 @@ class DesktopConfig(AppConfig):
         from desktop import display, tasks  # noqa: F401  (tasks: registers the sweep by name)
         from desktop.locks import desktop_holds
 
-        register_holds(desktop_holds)
+        register_holds(desktop_holds, exclusive=True)
         register_rows(display.desktop_rows)

@@ -15,12 +15,18 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Protocol
 from xml.sax.saxutils import escape
 
 from django.core.files.storage import default_storage
-from wsgidav.dav_error import HTTP_FORBIDDEN, HTTP_LOCKED, HTTP_PRECONDITION_FAILED, DAVError
+from wsgidav.dav_error import (
+    HTTP_FORBIDDEN,
+    HTTP_LOCKED,
+    HTTP_PRECONDITION_FAILED,
+    HTTP_REQUEST_ENTITY_TOO_LARGE,
+    DAVError,
+)
 from wsgidav.dav_provider import DAVCollection, DAVNonCollection, DAVProvider
 from wsgidav.wsgidav_app import WsgiDAVApp
 
@@ -47,8 +53,6 @@ class DavRequest:
     attachment: Attachment
     version: Version
     access: Access
-    # The lock tokens this request submitted (If: header), set by WsgiDAV before any write.
-    submitted: list[str] = field(default_factory=list)
 
     @property
     def principal(self) -> str:
@@ -143,7 +147,7 @@ class _File(DAVNonCollection):  # type: ignore[misc]  # WsgiDAV is untyped
     def begin_write(self, *, content_type: str | None = None) -> saves.Spool:
         if _request().access != "edit":
             raise DAVError(HTTP_FORBIDDEN, "This link opens the file read-only.")
-        self._spool = saves.Spool()
+        self._spool = _Spool()
         return self._spool
 
     def end_write(self, *, with_errors: bool) -> None:
@@ -152,7 +156,9 @@ class _File(DAVNonCollection):  # type: ignore[misc]  # WsgiDAV is untyped
             return
         try:
             if not with_errors:
-                _store(spool)
+                # WsgiDAV has read the If: header by now (not yet when it asked for the resource).
+                submitted = self.environ.get("wsgidav.ifLockTokenList")
+                _store(spool, [str(token) for token in submitted] if isinstance(submitted, list) else [])
         finally:
             spool.discard()
 
@@ -163,14 +169,24 @@ class _File(DAVNonCollection):  # type: ignore[misc]  # WsgiDAV is untyped
         raise DAVError(HTTP_FORBIDDEN)
 
 
-def _store(spool: saves.Spool) -> None:
+class _Spool(saves.Spool):
+    """The upload limit, said the WebDAV way: 413, with the reason."""
+
+    def write(self, data: bytes) -> int:
+        try:
+            return super().write(data)
+        except saves.TooLarge as exc:
+            raise DAVError(HTTP_REQUEST_ENTITY_TOO_LARGE, str(exc)) from exc
+
+
+def _store(spool: saves.Spool, lock_tokens: list[str]) -> None:
     request = _request()
     try:
         version = saves.desktop_save(
             attachment=request.attachment,
             user=request.user,
             link=request.link,
-            lock_tokens=request.submitted,
+            lock_tokens=lock_tokens,
             spool=spool,
         )
     except saves.SaveRefused as exc:
@@ -187,8 +203,6 @@ class _Provider(DAVProvider):  # type: ignore[misc]  # WsgiDAV is untyped
         request = _current.get()
         if request is None:
             return None
-        submitted = environ.get("wsgidav.ifLockTokenList")
-        request.submitted = [str(token) for token in submitted] if isinstance(submitted, list) else []
         stripped = path.rstrip("/")
         if stripped == request.folder:
             return _Folder(request.folder + "/", environ)
@@ -265,14 +279,25 @@ class _LockStorage:
 
 
 def _file_locks(request: DavRequest) -> list[LockDict]:
-    """Every lock on the request's file as WsgiDAV sees them: desktop locks, and ONLYOFFICE sessions as locks."""
+    """Every lock on the request's file as WsgiDAV sees them: its desktop lock, or else a live ONLYOFFICE session
+    as a lock its editors own. A session that began while a desktop lock was held (in the moment between an editor
+    page opening and its first callback) does not lock the lock's owner out: their saves are kept, and the
+    session's save is marked a conflict (connector.conflicts)."""
+    live = locks.live().filter(attachment=request.attachment).select_related("user")
+    # The user's own lock through an older link is left out: opening the file again takes it over (locks.lock_create)
+    # rather than being refused as if someone else held it.
     found = [
-        _lock_dict(lock, request) for lock in locks.live().filter(attachment=request.attachment).select_related("user")
+        _lock_dict(lock, request)
+        for lock in live
+        if lock.user_id != request.user.pk or lock.link_hash == request.link.digest
     ]
-    for hold in holds_on(request.attachment):
-        if hold.app != locks.APP:
-            found.append(_session_lock(request, ", ".join(hold.names) or "ONLYOFFICE"))
-    return found
+    if live:
+        return found
+    return [
+        _session_lock(request, ", ".join(hold.names) or "ONLYOFFICE")
+        for hold in holds_on(request.attachment)
+        if hold.app != locks.APP
+    ]
 
 
 def _lock_dict(lock: DesktopLock, request: DavRequest) -> LockDict:

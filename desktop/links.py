@@ -14,6 +14,7 @@ No ``:`` in the token: Windows maps WebDAV paths to file names, where a colon is
 from __future__ import annotations
 
 import hashlib
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -57,7 +58,14 @@ class Link:
 
 
 def make_token(*, user: User, attachment: Attachment, access: Access) -> str:
-    payload = {"u": user.pk, "a": attachment.pk, "m": access[0], "v": attachment.current_version}
+    # The nonce makes every click's link its own, even two in one second: a lock remembers the link it came through.
+    payload = {
+        "u": user.pk,
+        "a": attachment.pk,
+        "m": access[0],
+        "v": attachment.current_version,
+        "n": secrets.token_urlsafe(6),
+    }
     return signing.TimestampSigner(salt=_SALT, sep=_SEP).sign_object(payload)
 
 

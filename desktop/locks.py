@@ -8,7 +8,7 @@ grant two. It lasts the timeout the app asked for, within LOCK_SECONDS, and ends
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -105,15 +105,10 @@ def lock_break(*, attachment: Attachment, broken_by: User) -> list[DesktopLock]:
     return locks
 
 
-def broken_since(*, attachment_id: int, user_id: int, issued_at: int) -> DesktopLock | None:
-    """A lock of this user on this file broken after a link issued at ``issued_at`` (epoch seconds): writes
-    through that link are refused; a fresh link, made after the break, works."""
-    since = datetime.fromtimestamp(issued_at, tz=UTC)
-    return (
-        DesktopLock.objects.filter(attachment_id=attachment_id, user_id=user_id, broken_at__gte=since)
-        .order_by("-broken_at")
-        .first()
-    )
+def broken_through(link_digest: str) -> DesktopLock | None:
+    """The broken lock taken through this link, if any: the app that held it may not write through the link again,
+    with or without a lock token. A fresh link (a new click, after the break) works."""
+    return DesktopLock.objects.filter(link_hash=link_digest, broken_at__isnull=False).order_by("-broken_at").first()
 
 
 def locks_sweep() -> int:

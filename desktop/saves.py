@@ -147,7 +147,7 @@ def _check_locks(
         if not live:
             raise SaveRefused(_ended_message(lock), locked=False)
         return
-    broken = locks.broken_since(attachment_id=attachment.pk, user_id=user.pk, issued_at=link.issued_at)
+    broken = locks.broken_through(link.digest)
     if broken is not None:
         raise SaveRefused(_ended_message(broken), locked=False)
     hold = exclusive_hold(attachment, except_user_id=user.pk)

@@ -8,6 +8,8 @@ one WSGI entry point for gunicorn), and so that the same code answers in the tes
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Iterable, Iterator
 from typing import Literal
 
@@ -27,15 +29,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from attachments.display import user_name
+from attachments.models import Attachment
 from attachments.permissions import can_admin, can_download, can_edit, can_view, checked_for_page
 from attachments.selectors import attachment_with_role
 from attachments.users import AuthenticatedHttpRequest, User
 from desktop import dav, links, locks
 from desktop.access import Refused, resolve
+
+logger = logging.getLogger(__name__)
 
 # What the apps may do: reading for every link, writing for edit links. Anything else (DELETE, MOVE, MKCOL, COPY)
 # is not offered: files are renamed, moved and deleted on the site.
@@ -48,6 +54,13 @@ class _AppRedirect(HttpResponseRedirect):
     """A redirect to a desktop app's URI scheme (ms-word:, vnd.libreoffice.command:), which Django's refuses."""
 
     allowed_schemes = ["ms-word", "ms-excel", "ms-powerpoint", "vnd.libreoffice.command"]
+
+    def __init__(self, uri: str) -> None:
+        super().__init__(uri)
+        # Django writes Location through iri_to_uri(), which turns the scheme's "|" separators into %7C: the apps
+        # read those as part of the URL. The URI is ASCII already (the file name is quoted in the link's path,
+        # a "|" in it too), and Django still refuses a header with a line break.
+        self["Location"] = uri
 
 
 @csrf_exempt
@@ -79,6 +92,7 @@ def _call_wsgidav(request: HttpRequest, found: dav.DavRequest, rest: str) -> Htt
     environ["QUERY_STRING"] = ""
     environ["wsgidav.auth.user_name"] = found.principal
     environ["wsgidav.auth.realm"] = "dav"
+    _own_lock_as_if_header(environ, found)
     started: list[tuple[str, list[tuple[str, str]]]] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
@@ -99,6 +113,21 @@ def _call_wsgidav(request: HttpRequest, found: dav.DavRequest, rest: str) -> Htt
     for header, value in headers:
         response[header] = value
     return response
+
+
+def _own_lock_as_if_header(environ: dav.Environ, found: dav.DavRequest) -> None:
+    """Word 2016 has been seen to name its lock in a Lock-Token: header on PUT rather than in If:, and to send
+    PROPPATCH (Windows file times) with neither: both are its own lock's writes, so they are read as such."""
+    if "HTTP_IF" in environ:
+        return
+    method = environ.get("REQUEST_METHOD")
+    named = environ.get("HTTP_LOCK_TOKEN")
+    if method == "PUT" and isinstance(named, str) and named.strip():
+        environ["HTTP_IF"] = f"({named.strip()})"
+    elif method == "PROPPATCH":
+        own = locks.live().filter(attachment=found.attachment, user=found.user, link_hash=found.link.digest).first()
+        if own is not None:
+            environ["HTTP_IF"] = f"(<{own.token}>)"
 
 
 def _chain(first: bytes, rest: Iterator[bytes]) -> Iterable[bytes]:
@@ -146,12 +175,26 @@ def lock_break(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpRes
     attachment, _role = checked_for_page(attachment_with_role(request.user, attachment_id), can_admin)
     broken = locks.lock_break(attachment=attachment, broken_by=request.user)
     for lock in broken:
-        _tell_holder(request, lock.user, attachment.title)
+        # An admin who breaks their own lock has just read what it means on the page.
+        if lock.user_id != request.user.pk:
+            _tell_holder(request, lock.user, attachment)
+    values = {"title": attachment.title, "names": ", ".join(user_name(lock.user) for lock in broken)}
     if broken:
-        names = ", ".join(user_name(lock.user) for lock in broken)
         messages.success(
             request,
-            _("The desktop lock is broken. %(names)s's next save from their app will be refused.") % {"names": names},
+            ngettext(
+                "The desktop lock on “%(title)s” was broken, so others can edit the file again. %(names)s can no "
+                "longer save it from their app.",
+                "The desktop locks on “%(title)s” were broken, so others can edit the file again. %(names)s can no "
+                "longer save it from their apps.",
+                len(broken),
+            )
+            % values,
+        )
+    else:
+        # The app closed the file, or another admin was quicker, since the page was shown.
+        messages.info(
+            request, _("“%(title)s” is not open in a desktop app any more: there was no lock to break.") % values
         )
     back = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
@@ -159,16 +202,39 @@ def lock_break(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpRes
     return redirect(back)
 
 
-def _tell_holder(request: AuthenticatedHttpRequest, holder: User, title: str) -> None:
+def _tell_holder(request: AuthenticatedHttpRequest, holder: User, attachment: Attachment) -> None:
     if not holder.email:
         return
-    body = _(
-        "%(admin)s broke your desktop lock on %(title)s, so your next save from Word or LibreOffice will be refused "
-        "rather than overwrite other people's edits. To keep your changes, save a copy on your computer, then upload "
-        "it on the site as a new version."
-    ) % {"admin": user_name(request.user), "title": title}
-    send_mail(_("Your lock on %(title)s was broken") % {"title": title}, body, None, [holder.email], fail_silently=True)
+    values = {
+        "admin": user_name(request.user),
+        "title": attachment.title,
+        "link": request.build_absolute_uri(reverse("attachment_detail", args=[attachment.pk])),
+    }
+    # A title never carries a line break into the subject (Django would refuse the mail).
+    subject = " ".join((_("Your desktop lock on “%(title)s” was broken") % values).split())
+    body = (
+        _(
+            "%(admin)s broke your desktop lock on “%(title)s”, so that others can edit the file. Your next save from "
+            "the app will be refused rather than overwrite their edits.\n\n"
+            "To keep your changes, save a copy on your computer, then upload it as a new version of the file:\n"
+            "%(link)s"
+        )
+        % values
+    )
+    try:
+        send_mail(subject, body, None, [holder.email])
+    except Exception as exc:
+        # The lock is broken either way; a mail server's trouble must not turn the admin's click into an error.
+        logger.warning(
+            "desktop lock break mail for attachment %s to user %s could not be sent: %s: %s",
+            attachment.pk,
+            holder.pk,
+            type(exc).__name__,
+            exc,
+        )
 
 
 def desktop_help(request: HttpRequest) -> HttpResponse:
-    return render(request, "desktop/help.html", {"link_minutes": settings.DESKTOP_LINK_SECONDS // 60})
+    # Rounded up: a link that works for 90 seconds works for "2 minutes" as a person counts them, never "0".
+    minutes = max(1, math.ceil(settings.DESKTOP_LINK_SECONDS / 60))
+    return render(request, "desktop/help.html", {"link_minutes": minutes})

@@ -187,7 +187,7 @@ def test_it_gives_editor_feature_scripts_a_csrf_token_and_the_editor_base_url(pe
     assert f'data-editor-base="/onlyoffice/editor/{attachment.pk}/"' in html
 
 
-def test_it_opens_the_editor_page_in_three_queries_however_long_the_history(
+def test_it_opens_the_editor_page_in_four_queries_however_long_the_history(
     personas, make_attachment, django_assert_max_num_queries
 ) -> None:
     from django.db import reset_queries
@@ -203,6 +203,6 @@ def test_it_opens_the_editor_page_in_three_queries_however_long_the_history(
 
     for attachment in (short, long):
         reset_queries()  # the test client's request resets the log as it starts
-        # Session, user, and the file with its role, live key, editor id and save state.
-        with django_assert_max_num_queries(3):
+        # Session, user, the file with its role, live key, editor id and save state, and its desktop lock if any.
+        with django_assert_max_num_queries(4):
             assert client.get(reverse("onlyoffice-editor", args=[attachment.pk])).status_code == 200

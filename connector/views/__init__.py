@@ -10,7 +10,8 @@
 - ``newdocs``: a space's "New document" page;
 - ``conversion``: "Convert" and "Download as", their progress and result;
 - ``saves``: Retry of a failed save;
-- ``settings``: the ONLYOFFICE settings page, for staff.
+- ``settings``: the ONLYOFFICE settings page, for staff;
+- ``desktop_editors``: what ONLYOFFICE Desktop Editors reach to connect: the status they check, the landing page.
 
 Views are short: they check who asks (connector/access.py), read the input, call one service and answer. Only
 connector/docserver.py talks HTTP to the Document Server.

@@ -44,9 +44,8 @@ def editor_page(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpRe
     if getattr(attachment, "final_save_in_flight", False):
         return render(request, "connector/saving.html", context, status=202)
     best = editor.decide_mode(attachment=attachment, role=role, cfg=cfg, wants_view=False)
-    decision = editor.decide_mode(
-        attachment=attachment, role=role, cfg=cfg, wants_view=request.GET.get("mode") == "view"
-    )
+    wants_view = request.GET.get("mode") == "view"
+    decision = editor.decide_mode(attachment=attachment, role=role, cfg=cfg, wants_view=True) if wants_view else best
     doc_config = editor.build_config(
         request,
         attachment=attachment,
