@@ -1,4 +1,4 @@
-"""The import graph of the project's own modules (config, attachments, connector) keeps the layout's promises.
+"""The import graph of the project's own modules (config, attachments, connector, desktop) keeps the layout's promises.
 
 Read from the source with ``ast``, not by importing: every ``import`` and ``from ... import`` counts, relative ones
 resolved, and so do those inside functions or under ``TYPE_CHECKING`` (a late import hides a dependency from the
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "attachments", "connector")
+PACKAGES = ("config", "attachments", "connector", "desktop")
 # The one module that talks HTTP (style.md: one module owns all HTTP to the Document Server).
 HTTP_CLIENTS = ("requests", "httpx", "urllib3", "urllib.request", "http.client", "aiohttp")
 HTTP_MODULE = "connector.docserver"
@@ -172,6 +172,19 @@ def test_it_keeps_the_attachment_store_free_of_later_modules() -> None:
         for target in targets
         if target.split(".")[0] != "attachments"
     )
+    assert wrong == []
+
+
+def test_it_keeps_the_editing_apps_apart() -> None:
+    # ONLYOFFICE and the desktop apps learn of each other's holds through the store (attachments/editing.py) only:
+    # either can be removed, or a third added, without touching the other.
+    wrong = sorted(
+        f"{module} → {target}"
+        for module, targets in GRAPH.items()
+        for target in targets
+        if {module.split(".")[0], target.split(".")[0]} == {"connector", "desktop"}
+    )
+    assert "desktop.dav" in GRAPH
     assert wrong == []
 
 
