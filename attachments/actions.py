@@ -96,13 +96,40 @@ def menu_sections(entries: Iterable[Action]) -> list[list[Action]]:
     return [section for section in sections if section]
 
 
+@dataclass(frozen=True)
+class Panel:
+    """A section of a file's page that an app renders itself (for example "Open in a desktop app" with its help),
+    below the page's header. The row actions it shows (by URL) leave the page's "More actions" menu."""
+
+    html: str
+    shows: frozenset[str] = frozenset()
+
+
 RowProvider = Callable[[HttpRequest, Sequence[Attachment], Role], Mapping[int, RowExtras]]
+PanelProvider = Callable[[HttpRequest, Attachment, Role, RowExtras], Panel | None]
 SpaceActionProvider = Callable[[HttpRequest, Space, Role], Iterable[Action]]
 SpaceNoticeProvider = Callable[[HttpRequest, Space, Role], Iterable[Notice]]
 
 _row_providers: list[RowProvider] = []
 _space_providers: list[SpaceActionProvider] = []
 _notice_providers: list[SpaceNoticeProvider] = []
+_panel_providers: list[PanelProvider] = []
+
+
+def register_panel(provider: PanelProvider) -> PanelProvider:
+    """Add a section to every file's page; the provider gets the file's row extras, to show some of them."""
+    if provider not in _panel_providers:
+        _panel_providers.append(provider)
+    return provider
+
+
+def file_panels(request: HttpRequest, attachment: Attachment, role: Role, extras: RowExtras) -> list[Panel]:
+    """Every provider's section for this file's page, in registration order; the row extras lose the actions the
+    sections show, so the page offers each once."""
+    panels = [panel for provider in _panel_providers if (panel := provider(request, attachment, role, extras))]
+    shown = {url for panel in panels for url in panel.shows}
+    extras.actions[:] = [action for action in extras.actions if action.url not in shown]
+    return panels
 
 
 def register_rows(provider: RowProvider) -> RowProvider:

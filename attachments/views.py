@@ -250,11 +250,13 @@ def attachment_upload(request: AuthenticatedHttpRequest, space_id: int) -> HttpR
 @require_safe
 def attachment_detail(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpResponse:
     attachment, role = _attachment_for(request, attachment_id)
+    extras = actions.row_extras(request, [attachment], role)[attachment.pk]
     context = {
         "attachment": attachment,
         "space": attachment.space,
         "versions": selectors.versions_of(attachment),
-        "extras": actions.row_extras(request, [attachment], role)[attachment.pk],
+        "panels": actions.file_panels(request, attachment, role, extras),
+        "extras": extras,
         "space_notices": actions.space_notices(request, attachment.space, role),
         "rename_form": RenameForm(initial={"title": attachment.title}),
         **_actions_context(role),

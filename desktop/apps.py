@@ -8,10 +8,11 @@ class DesktopConfig(AppConfig):
     def ready(self) -> None:
         # The store's slots (attachments/editing.py, attachments/actions.py): desktop locks are holds like
         # ONLYOFFICE sessions, and the pages offer "Open in desktop app"; `attachments` never imports `desktop`.
-        from attachments.actions import register_rows
+        from attachments.actions import register_panel, register_rows
         from attachments.editing import register_holds
         from desktop import display, tasks  # noqa: F401  (tasks: registers the sweep by name)
         from desktop.locks import desktop_holds
 
         register_holds(desktop_holds, exclusive=True)
         register_rows(display.desktop_rows)
+        register_panel(display.file_panel)

@@ -18,7 +18,6 @@ import secrets
 import time
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import quote
 
 from django.core import signing
 from django.http import HttpRequest
@@ -101,7 +100,7 @@ def dav_url(request: HttpRequest, *, user: User, attachment: Attachment, access:
     """The WebDAV URL of the file for this user: absolute, ending with the file's own name (the apps take the
     document's name, and Word its type, from it)."""
     token = make_token(user=user, attachment=attachment, access=access)
-    path = reverse("dav", args=[f"{token}/{quote(attachment.title)}"])
+    path = reverse("dav", args=[f"{token}/{attachment.title}"])  # reverse() percent-encodes the name
     return request.build_absolute_uri(path)
 
 

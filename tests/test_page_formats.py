@@ -242,14 +242,23 @@ def test_it_shows_the_destructive_entries_of_a_row_last_after_a_separator(
         "Versions",
         "Upload new version",
         "Rename",
+        "Open in Word",
+        "Open in LibreOffice",
         "Convert to DOCX",
         "---",
         "Move to trash…",
         "Forget it",
     ]
     viewer = _page(personas.client_for("viewer"), reverse("space_detail", args=[personas.space.pk]))
-    assert _menu_labels(_row(viewer, attachment)) == ["Versions", "Convert to DOCX", "---", "Forget it"]
-    # The file's own page orders its menu by the same rule.
+    assert _menu_labels(_row(viewer, attachment)) == [
+        "Versions",
+        "Open in Word",
+        "Open in LibreOffice",
+        "Convert to DOCX",
+        "---",
+        "Forget it",
+    ]
+    # The file's own page orders its menu by the same rule (the desktop apps have a section of their own there).
     detail = _page(personas.client_for("editor"), reverse("attachment_detail", args=[attachment.pk]))
     assert _menu_labels(detail) == ["Convert to DOCX", "---", "Forget it"]
 

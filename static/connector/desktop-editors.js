@@ -24,7 +24,7 @@
     // which would cut the form's request short and leave the session open.
     window.fetch(logout.action, {method: "POST", body: new FormData(logout), credentials: "same-origin"})
       .then(function (response) {
-        if (!response.ok) throw new Error("logout answered " + response.status);
+        if (!response.ok) throw new Error(String(response.status));
         app.execCommand("portal:logout", JSON.stringify({domain: login.domain}));
         window.location.assign(response.url);
       })

@@ -137,4 +137,21 @@
     }
     if (!event.target.closest("details.menu")) closeMenus(null);
   });
+
+  // <a href="/help/…" data-dialog="ID">: opens the page's <dialog id="ID"> as a modal instead of following the link,
+  // which stays the way to the same help without this script, and for a click that asks for a new tab. The dialog
+  // closes itself: its <form method="dialog"> button, Escape; and here, a click on the backdrop around it.
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest && event.target.closest("[data-dialog]");
+    if (opener) {
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+      var dialog = document.getElementById(opener.getAttribute("data-dialog"));
+      if (!dialog || typeof dialog.showModal !== "function") return;
+      event.preventDefault();
+      dialog.showModal();
+      return;
+    }
+    // The dialog's padding belongs to its body (.dialog-body): a click on the element itself is on the backdrop.
+    if (event.target.matches && event.target.matches("dialog.dialog[open]")) event.target.close();
+  });
 })();
