@@ -302,7 +302,11 @@ def version_restore(request: AuthenticatedHttpRequest, attachment_id: int, numbe
     if old is None:
         raise Http404
     old.attachment = attachment
-    new = services.version_restore(version=old, restored_by=request.user)
+    try:
+        new = services.version_restore(version=old, restored_by=request.user)
+    except AttachmentRuleError as exc:
+        messages.error(request, exc.message)
+        return redirect("attachment_detail", attachment_id=attachment.id)
     messages.success(
         request, _("Version %(old)d was restored as version %(new)d.") % {"old": old.number, "new": new.number}
     )

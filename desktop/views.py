@@ -80,14 +80,21 @@ def dav_endpoint(request: HttpRequest, rest: str = "") -> HttpResponseBase:
         return response
     if method in _WRITES and found.access != "edit":
         return _plain(403, _("This link opens the file read-only."))
+    if method == "PUT" and not request.META.get("CONTENT_LENGTH") and not request.META.get("wsgi.input_terminated"):
+        # A chunked body this server cannot read to its end would arrive empty: refuse it rather than lose it.
+        return _plain(411, _("Send the file with its length (Content-Length)."))
     return _call_wsgidav(request, found, rest)
 
 
 def _call_wsgidav(request: HttpRequest, found: dav.DavRequest, rest: str) -> HttpResponseBase:
     environ: dav.Environ = dict(request.META)
     environ["PATH_INFO"] = "/" + rest
-    # The body through Django's request, which never reads past Content-Length (WsgiDAV reads in whole blocks).
-    environ["wsgi.input"] = request
+    # The body through Django's request, which never reads past Content-Length (WsgiDAV reads in whole blocks);
+    # a chunked body (no Content-Length) from the server's own stream, which ends where the body does.
+    if not environ.get("CONTENT_LENGTH") and environ.get("wsgi.input_terminated"):
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+    else:
+        environ["wsgi.input"] = request
     # Word appends "?OR=ProtocolHandler…" and others add their own: no query string means anything here.
     environ["QUERY_STRING"] = ""
     environ["wsgidav.auth.user_name"] = found.principal

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from attachments.errors import AttachmentRuleError
 from attachments.models import Attachment, Role
 from attachments.permissions import can_edit, can_view
 from attachments.selectors import version_get
@@ -71,6 +72,9 @@ def restore(request: AuthenticatedHttpRequest, attachment: Attachment, role: Rol
     if history.version_file_type(version, attachment) != attachment.file_type:
         # Its bytes would be stored under the file's present type and could not be opened.
         raise HistoryError(_("Version %(number)s has another file type and cannot be restored.") % {"number": number})
-    version_restore(version=version, restored_by=request.user)
+    try:
+        version_restore(version=version, restored_by=request.user)
+    except AttachmentRuleError as exc:  # a desktop app holds the file (attachments.editing)
+        raise HistoryError(exc.message, 409) from exc
     attachment.refresh_from_db()
     return JsonResponse(history.history_payload(attachment))

@@ -78,6 +78,7 @@ def test_a_desktop_lock_shows_in_the_list_and_refuses_other_people_s_uploads_res
     )
     api = owner.post(f"/api/attachments/{attachment.pk}/versions/", {"file": _file("Plan.docx", b"via the API")})
     rename = owner.post(reverse("attachment_rename", args=[attachment.pk]), {"title": "Renamed.docx"}, follow=True)
+    restore = owner.post(reverse("version_restore", args=[attachment.pk, 1]), follow=True)
 
     assert "Being edited in a desktop app by Eddie Editor" in listing
     assert upload.status_code == 400
@@ -85,6 +86,7 @@ def test_a_desktop_lock_shows_in_the_list_and_refuses_other_people_s_uploads_res
     assert api.status_code == 400
     assert "Eddie Editor is editing this in a desktop app." in json.dumps(api.json())
     assert "Eddie Editor is editing this in a desktop app." in rename.content.decode()
+    assert "Eddie Editor is editing this in a desktop app." in restore.content.decode()
     attachment.refresh_from_db()
     assert (attachment.current_version, attachment.title) == (1, "Plan.docx")
 

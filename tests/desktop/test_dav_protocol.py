@@ -224,3 +224,43 @@ def test_the_lock_sweep_deletes_expired_and_old_broken_locks(personas, plan) -> 
     DesktopLock.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert locks.locks_sweep() == 1
     assert not DesktopLock.objects.exists()
+
+
+def test_a_large_put_streams_to_storage_with_flat_memory(personas, plan, settings, monkeypatch) -> None:
+    import tracemalloc
+
+    from desktop import views
+
+    size = 40 * 1024 * 1024
+    settings.ATTACHMENTS_MAX_UPLOAD_SIZE = size + 1
+    dav = Dav(user=personas.editor, attachment=plan)
+    dav.lock()
+    body = bytes(range(256)) * (size // 256)
+    peaks: list[int] = []
+    handle = views._call_wsgidav
+
+    def measured(*args, **kwargs):
+        # The server's side only: the test client's own copy of the body is not the server's memory.
+        tracemalloc.start()
+        try:
+            return handle(*args, **kwargs)
+        finally:
+            peaks.append(tracemalloc.get_traced_memory()[1])
+            tracemalloc.stop()
+
+    monkeypatch.setattr(views, "_call_wsgidav", measured)
+    answer = dav.put(body)
+
+    assert answer.status == 204
+    plan.refresh_from_db()
+    assert plan.versions.get(number=2).size == size
+    # The body is spooled to disk past 1 MB and stored in 1 MB chunks: a few MB at most, never the file's 40.
+    assert peaks and peaks[0] < 8 * 1024 * 1024, peaks
+
+
+def test_a_put_without_a_length_the_server_cannot_read_to_its_end_is_refused_not_stored_empty(personas, plan) -> None:
+    dav = Dav(user=personas.editor, attachment=plan)
+    answer = dav.send("PUT", dav.file, b"", content_type="application/octet-stream", CONTENT_LENGTH="")
+    assert answer.status == 411
+    plan.refresh_from_db()
+    assert plan.current_version == 1
