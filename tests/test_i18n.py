@@ -438,6 +438,16 @@ def extracted() -> set[tuple[str | None, str]]:
     }
 
 
+def test_it_extracts_the_strings_of_every_app_of_the_project() -> None:
+    # An app left out of babel.cfg would show its words in English in every language, and the catalog tests
+    # below, which read babel.cfg too, would not notice.
+    from django.apps import apps
+
+    cfg = (ROOT / "babel.cfg").read_text(encoding="utf-8")
+    ours = [config.name for config in apps.get_app_configs() if (ROOT / config.name).is_dir()]
+    assert ours and [name for name in ours if f"[python: {name}/**.py]" not in cfg] == []
+
+
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_it_has_every_string_of_the_code_and_templates_in_the_catalog(language: str, extracted) -> None:
     known = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in _catalog(language) if m.id}
