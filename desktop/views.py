@@ -8,7 +8,6 @@ one WSGI entry point for gunicorn), and so that the same code answers in the tes
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Iterable, Iterator
 from typing import Literal
@@ -16,7 +15,6 @@ from typing import Literal
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.mail import send_mail
 from django.http import (
     Http404,
     HttpRequest,
@@ -34,14 +32,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from attachments.display import user_name
-from attachments.models import Attachment
 from attachments.permissions import can_admin, can_download, can_edit, can_view, checked_for_page
 from attachments.selectors import attachment_with_role
-from attachments.users import AuthenticatedHttpRequest, User
-from desktop import dav, links, locks
+from attachments.users import AuthenticatedHttpRequest
+from desktop import dav, emails, links, locks
 from desktop.access import Refused, resolve
-
-logger = logging.getLogger(__name__)
 
 # What the apps may do: reading for every link, writing for edit links. Anything else (DELETE, MOVE, MKCOL, COPY)
 # is not offered: files are renamed, moved and deleted on the site.
@@ -184,7 +179,12 @@ def lock_break(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpRes
     for lock in broken:
         # An admin who breaks their own lock has just read what it means on the page.
         if lock.user_id != request.user.pk:
-            _tell_holder(request, lock.user, attachment)
+            emails.lock_broken(
+                holder=lock.user,
+                admin=request.user,
+                attachment=attachment,
+                link=request.build_absolute_uri(reverse("attachment_detail", args=[attachment.pk])),
+            )
     values = {"title": attachment.title, "names": ", ".join(user_name(lock.user) for lock in broken)}
     if broken:
         messages.success(
@@ -207,38 +207,6 @@ def lock_break(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpRes
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("attachment_detail", args=[attachment.pk])
     return redirect(back)
-
-
-def _tell_holder(request: AuthenticatedHttpRequest, holder: User, attachment: Attachment) -> None:
-    if not holder.email:
-        return
-    values = {
-        "admin": user_name(request.user),
-        "title": attachment.title,
-        "link": request.build_absolute_uri(reverse("attachment_detail", args=[attachment.pk])),
-    }
-    # A title never carries a line break into the subject (Django would refuse the mail).
-    subject = " ".join((_("Your desktop lock on “%(title)s” was broken") % values).split())
-    body = (
-        _(
-            "%(admin)s broke your desktop lock on “%(title)s”, so that others can edit the file. Your next save from "
-            "the app will be refused rather than overwrite their edits.\n\n"
-            "To keep your changes, save a copy on your computer, then upload it as a new version of the file:\n"
-            "%(link)s"
-        )
-        % values
-    )
-    try:
-        send_mail(subject, body, None, [holder.email])
-    except Exception as exc:
-        # The lock is broken either way; a mail server's trouble must not turn the admin's click into an error.
-        logger.warning(
-            "desktop lock break mail for attachment %s to user %s could not be sent: %s: %s",
-            attachment.pk,
-            holder.pk,
-            type(exc).__name__,
-            exc,
-        )
 
 
 def desktop_help(request: HttpRequest) -> HttpResponse:
