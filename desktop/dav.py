@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import IO, Protocol
+from urllib.parse import quote, unquote
 from xml.sax.saxutils import escape
 
 from django.core.files.storage import default_storage
@@ -65,6 +66,11 @@ class DavRequest:
     @property
     def file_path(self) -> str:
         return f"/{self.token}/{self.attachment.title}"
+
+    @property
+    def lock_root(self) -> str:
+        """The file's path as WsgiDAV keys locks by it (its "ref URL"): percent-encoded."""
+        return quote(self.file_path)
 
 
 _current: ContextVar[DavRequest | None] = ContextVar("desktop_dav_request", default=None)
@@ -237,7 +243,7 @@ class _LockStorage:
 
     def create(self, path: str, lock: LockDict) -> LockDict:
         request = _request()
-        if path.rstrip("/") != request.file_path:
+        if _plain_path(path) != request.file_path:
             raise DAVError(HTTP_FORBIDDEN, "Only the file this link opens can be locked.")
         owner, timeout = lock.get("owner"), lock.get("timeout")
         try:
@@ -269,13 +275,19 @@ class _LockStorage:
         self, path: str, *, include_root: bool, include_children: bool, token_only: bool
     ) -> list[LockDict] | list[str]:
         request = _request()
-        stripped = path.rstrip("/")
+        stripped = _plain_path(path)
         on_file = stripped == request.file_path and include_root
         under_folder = stripped in (request.folder, "") and include_children
         found = _file_locks(request) if on_file or under_folder else []
         if token_only:
             return [str(lock["token"]) for lock in found]
         return found
+
+
+def _plain_path(path: str) -> str:
+    """A path WsgiDAV hands the lock storage (percent-encoded, with or without a trailing slash) as the resources
+    name it."""
+    return unquote(path).rstrip("/")
 
 
 def _file_locks(request: DavRequest) -> list[LockDict]:
@@ -305,7 +317,7 @@ def _lock_dict(lock: DesktopLock, request: DavRequest) -> LockDict:
     own = lock.user_id == request.user.pk and lock.owner
     owner = lock.owner if own else _owner_xml(user_name(lock.user))
     return {
-        "root": request.file_path,
+        "root": request.lock_root,
         "type": "write",
         "scope": lock.scope,
         "depth": "0",
@@ -321,7 +333,7 @@ def _session_lock(request: DavRequest, names: str) -> LockDict:
     """An ONLYOFFICE session, shown as the exclusive lock it amounts to. Its token is no secret: nobody can submit
     it to write (WsgiDAV also checks the principal, which no desktop user has)."""
     return {
-        "root": request.file_path,
+        "root": request.lock_root,
         "type": "write",
         "scope": "exclusive",
         "depth": "0",

@@ -65,10 +65,12 @@ def dav_endpoint(request: HttpRequest, rest: str = "") -> HttpResponseBase:
     method = request.method or "GET"
     if not token:
         # Clients probe the server's WebDAV support above the file's folder; only OPTIONS is answered there.
-        return _options() if method == "OPTIONS" else _plain(404, _("Open the file from the site."))
+        return _options("edit") if method == "OPTIONS" else _plain(404, _("Open the file from the site."))
     found = resolve(token)
     if isinstance(found, Refused):
         return _plain(found.status, found.message)
+    if method == "OPTIONS":
+        return _options(found.access)
     if method not in _READS | _WRITES:
         response = _plain(405, _("Rename, move and delete files on the site."))
         response["Allow"] = _ALLOW
@@ -138,11 +140,13 @@ def _chain(first: bytes, rest: Iterator[bytes]) -> Iterable[bytes]:
     yield from rest
 
 
-def _options() -> HttpResponse:
+def _options(access: links.Access) -> HttpResponse:
+    """What the link may do, as Word and LibreOffice ask before anything else: WebDAV class 2 (locking), and the
+    methods of the link's access. Word opens a file read-only unless it sees MS-Author-Via: DAV."""
     response = HttpResponse(status=200)
     response["DAV"] = "1, 2"
     response["MS-Author-Via"] = "DAV"
-    response["Allow"] = _ALLOW
+    response["Allow"] = _ALLOW if access == "edit" else ", ".join(sorted(_READS))
     return response
 
 

@@ -46,7 +46,9 @@ class Dav:
         data = body.encode() if isinstance(body, str) else body
         # As the apps do, even for an empty body (Django's test client leaves it out then).
         headers.setdefault("CONTENT_LENGTH", str(len(data)))
-        response = self.client.generic(method, path, data, content_type=headers.pop("content_type", "text/xml"), **headers)
+        response = self.client.generic(
+            method, path, data, content_type=headers.pop("content_type", "text/xml"), **headers
+        )
         content = b"".join(response.streaming_content) if response.streaming else response.content
         return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()}, content)
 

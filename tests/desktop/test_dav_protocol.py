@@ -34,6 +34,31 @@ def test_options_says_webdav_class_2_and_ms_author_via_on_the_folder_the_file_an
         assert "LOCK" in answer.headers["allow"]
 
 
+def test_options_offers_the_link_s_methods_only(personas, plan) -> None:
+    edit = Dav(user=personas.editor, attachment=plan).options()
+    view = Dav(user=personas.viewer, attachment=plan, access="view").options()
+    assert {"LOCK", "PUT", "UNLOCK", "GET"} <= set(edit.headers["allow"].split(", "))
+    assert not {"DELETE", "MOVE", "COPY", "MKCOL"} & set(edit.headers["allow"].split(", "))
+    assert not {"LOCK", "PUT"} & set(view.headers["allow"].split(", "))
+
+
+def test_a_name_with_spaces_and_accents_round_trips(personas, make_attachment, rf) -> None:
+    from urllib.parse import unquote
+
+    attachment = make_attachment(personas.space, "Plan B ü.docx", b"accented", personas.owner)
+    url = links.dav_url(rf.get("/"), user=personas.editor, attachment=attachment, access="edit")
+    assert url.endswith("/Plan%20B%20%C3%BC.docx")
+    dav = Dav(user=personas.editor, attachment=attachment)
+    dav.folder, dav.file = (
+        unquote(url.rsplit("/", 1)[0].removeprefix("http://testserver")) + "/",
+        unquote(url.removeprefix("http://testserver")),
+    )
+    assert dav.get().body == b"accented"
+    assert "Plan%20B%20%C3%BC.docx</D:href>" in dav.propfind(dav.folder, depth="1").text
+    assert dav.lock().status == 200
+    assert dav.put(b"saved").status == 204
+
+
 def test_propfind_lists_the_one_file_in_its_folder_with_and_without_the_trailing_slash(personas, plan) -> None:
     dav = Dav(user=personas.editor, attachment=plan)
     for folder in (dav.folder, dav.folder.rstrip("/")):
