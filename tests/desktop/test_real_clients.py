@@ -27,8 +27,10 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.handlers.base import BaseHandler
 from django.http import HttpRequest, HttpResponseBase
+from django.urls import reverse
 
 from attachments.models import Attachment, Version
+from connector import ds_settings
 from desktop import locks
 from desktop.models import DesktopLock
 from tests.conftest import Personas
@@ -275,10 +277,18 @@ def test_it_edits_and_saves_twice_in_libreoffice(
     with _libreoffice(url, profile, ["First edit", "Second edit"]) as driver:
         driver.expect("opened")
         lock = locks.live().get(attachment=plan)
+        # While LibreOffice holds it, ONLYOFFICE opens it read-only with the holder's name, and the list says so.
+        ds_settings.update(public_url="https://docs.example.com", jwt_secret="s" * 32)
+        owner = personas.client_for("owner")
+        editor_page = owner.get(reverse("onlyoffice-editor", args=[plan.pk])).content.decode()
+        listing = owner.get(reverse("space_detail", args=[personas.space.pk])).content.decode()
         driver.send("go")
         for line in ("stored 1", "stored 2", "closed", "done"):
             driver.expect(line)
 
+    assert "Eddie Editor is editing this in a desktop app." in editor_page
+    assert '"edit": false' in editor_page
+    assert "Being edited in a desktop app by Eddie Editor" in listing
     history = "\n".join(map(str, dav_requests))
     # LibreOffice 7.4 asks for 180 s and refreshes before they run out; its <owner> is "LibreOffice - <name>".
     assert (lock.user, lock.timeout, "LibreOffice" in lock.owner) == (personas.editor, 180, True)
