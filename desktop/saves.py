@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from attachments import conflicts
 from attachments.display import filesize
 from attachments.editing import exclusive_hold
 from attachments.models import Attachment, Version, VersionSource
@@ -32,13 +33,6 @@ from desktop.models import DesktopLock, DesktopSave
 
 # The spool keeps this much in memory, then moves to a temporary file on disk.
 _IN_MEMORY = 1024 * 1024
-
-# How the version a desktop save raced came about, for its comment ("... while version 4 was edited").
-_SOURCE_VERBS: dict[str, str] = {
-    VersionSource.UPLOAD: "uploaded",
-    VersionSource.RESTORE: "restored",
-    VersionSource.CONVERSION: "converted",
-}
 
 
 class SaveRefused(Exception):
@@ -110,13 +104,12 @@ def desktop_save(
         base = lock.base_version if lock is not None else link.version
         conflict = _conflict_of(version, base=base, lock=lock, link=link)
         if conflict is not None:
-            version.comment = conflict[1][:500]
-            Version.objects.filter(pk=version.pk).update(comment=version.comment)
+            conflicts.mark(version, conflict)
         DesktopSave.objects.create(
             version=version,
             link_hash=link.digest,
             lock_token=lock.token if lock is not None else "",
-            conflict_with=conflict[0] if conflict is not None else None,
+            conflict_with=conflict.number if conflict is not None else None,
         )
         if lock is not None:
             DesktopLock.objects.filter(pk=lock.pk).update(base_version=version.number)
@@ -164,21 +157,12 @@ def _ended_message(lock: DesktopLock | None) -> str:
     return _("Your lock on this file has ended, so this save was refused. Open the file again from the site.")
 
 
-def _conflict_of(version: Version, *, base: int, lock: DesktopLock | None, link: Link) -> tuple[int, str] | None:
-    """(the number raced, the comment) when the version before this one is newer than what the app opened and
-    is not this app's own earlier save; else None."""
-    previous_number = version.number - 1
-    if previous_number <= base:
-        return None
-    previous = (
-        Version.objects.filter(attachment_id=version.attachment_id, number=previous_number)
-        .select_related("desktop_save")
-        .first()
-    )
-    if previous is None:
-        return None
-    own = getattr(previous, "desktop_save", None)
-    if own is not None and (own.lock_token == (lock.token if lock else "") and own.link_hash == link.digest):
-        return None
-    verb = _SOURCE_VERBS.get(previous.source, "edited")
-    return previous.number, f"Edited from version {base} while version {previous.number} was {verb}"
+def _conflict_of(version: Version, *, base: int, lock: DesktopLock | None, link: Link) -> conflicts.Conflict | None:
+    """The store's rule (attachments/conflicts.py); this app's own earlier saves are those through the same link
+    and lock."""
+
+    def own(previous: Version) -> bool:
+        token = lock.token if lock is not None else ""
+        return DesktopSave.objects.filter(version=previous, lock_token=token, link_hash=link.digest).exists()
+
+    return conflicts.raced(version, base=base, own=own)
