@@ -28,6 +28,7 @@ from tests.fakeds import (
 )
 from tests.fakeds.callbacks import HEADER_TOKEN_LIMIT, build_request
 from tests.fakeds.receiver import Receiver, Reply
+from tests.support.documents import docx_bytes
 
 pytest_plugins = ["tests.fakeds.fixtures"]
 
@@ -57,15 +58,6 @@ def sign(payload: dict[str, Any], secret: str = DEFAULT_SECRET, algorithm: str =
 
 def claims(token: str, secret: str = DEFAULT_SECRET) -> dict[str, Any]:
     return jwt.decode(token, secret, algorithms=["HS256"])
-
-
-def docx_bytes(*paragraphs: str) -> bytes:
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
 
 
 def config_for(

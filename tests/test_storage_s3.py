@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import docx
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import StreamingHttpResponse
@@ -24,6 +23,7 @@ from attachments.storage import CHUNK_SIZE, FileTooLarge, _MeasuredStream, store
 from connector import ds_settings
 from connector.models import ConversionJob, SaveRequest
 from tests.conftest import Personas
+from tests.support.documents import docx_bytes
 from tests.support.s3 import S3Bucket
 from tests.test_connector_callback import editor_config, put_blob
 from tests.test_connector_save_failures import send_save
@@ -44,14 +44,6 @@ def random_chunks(total: int, seed: bytes = b"") -> Iterator[bytes]:
     """``total`` bytes that do not repeat, in chunks of 1 MB, made as they are read (nothing held in memory)."""
     for offset in range(0, total, CHUNK_SIZE):
         yield hashlib.shake_256(seed + offset.to_bytes(8, "big")).digest(min(CHUNK_SIZE, total - offset))
-
-
-def docx_bytes(text: str) -> bytes:
-    document = docx.Document()
-    document.add_paragraph(text)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
 
 
 @pytest.mark.s3

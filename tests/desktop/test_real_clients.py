@@ -22,7 +22,6 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-import docx
 import pytest
 from django.core.files.storage import default_storage
 from django.core.handlers.base import BaseHandler
@@ -34,6 +33,7 @@ from connector import ds_settings
 from desktop import locks
 from desktop.models import DesktopLock
 from tests.conftest import Personas
+from tests.support.documents import docx_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,15 +53,6 @@ def _require(what: str, available: bool) -> None:
     pytest.skip(reason)
 
 
-def _docx(*paragraphs: str) -> bytes:
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
 def _document_xml(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return archive.read("word/document.xml").decode()
@@ -74,7 +65,7 @@ def _stored(version: Version) -> bytes:
 
 @pytest.fixture
 def plan(personas: Personas, make_attachment) -> Attachment:
-    return make_attachment(personas.space, "Plan.docx", content=_docx("Original plan"), user=personas.owner)
+    return make_attachment(personas.space, "Plan.docx", content=docx_bytes("Original plan"), user=personas.owner)
 
 
 @dataclass(frozen=True)
@@ -144,7 +135,7 @@ def test_it_locks_reads_saves_and_unlocks_with_cadaver(
     personas: Personas, plan: Attachment, cadaver, tmp_path: Path
 ) -> None:
     edited = tmp_path / "edited.docx"
-    edited.write_bytes(_docx("Original plan", "Edited in cadaver"))
+    edited.write_bytes(docx_bytes("Original plan", "Edited in cadaver"))
     got = tmp_path / "got.docx"
 
     output = cadaver(
@@ -177,7 +168,7 @@ def test_it_refuses_a_second_users_lock_while_the_first_holds_it(
     lock = locks.live().get(attachment=plan)
     assert (lock.user, "mailto:eddie@example.com" in lock.owner) == (personas.editor, True)
     theirs = tmp_path / "theirs.docx"
-    theirs.write_bytes(_docx("Olivia's plan"))
+    theirs.write_bytes(docx_bytes("Olivia's plan"))
     got = tmp_path / "got.docx"
 
     output = cadaver(personas.owner, plan, ["lock Plan.docx", f"put {theirs} Plan.docx", f"get Plan.docx {got}"])
