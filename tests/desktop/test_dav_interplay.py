@@ -186,3 +186,19 @@ def _file(name: str, data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data)
+
+
+def test_a_file_held_by_a_desktop_app_is_neither_trashed_nor_deleted_with_its_space(editing_setup) -> None:
+    personas, attachment, _fake_ds = editing_setup
+    Dav(user=personas.editor, attachment=attachment).lock()
+    owner = personas.client_for("owner")
+
+    trash = owner.post(reverse("attachment_delete", args=[attachment.pk]))
+    space = owner.post(reverse("space_delete", args=[personas.space.pk]), {"confirm": personas.space.name})
+
+    assert trash.status_code == 409
+    assert "Eddie Editor" in trash.content.decode()
+    assert space.status_code == 409
+    assert "Plan.docx" in space.content.decode()
+    attachment.refresh_from_db()
+    assert attachment.deleted_at is None
