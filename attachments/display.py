@@ -13,6 +13,8 @@ from typing import Protocol
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_noop
 
+from attachments.users import GUEST_PREFIX
+
 # Binary multiples, and named so (KiB, MiB): the number is what the label says, and the upload limit of 104857600
 # bytes reads as the round 100 MiB it is. Each unit is a whole message, so that a language may write its own
 # symbol and spacing (French "Mio").
@@ -59,6 +61,9 @@ def user_name(user: Person | None, *, max_length: int | None = None) -> str:
     if not user:  # None (the account was deleted) or, in a template, undefined
         return translation.gettext("Deleted user")
     name = user.get_full_name() or user.get_username() or ""
+    if user.get_username().startswith(GUEST_PREFIX):
+        # A guest names themselves: the mark keeps "Alice (guest)" from passing for Alice the member.
+        name = translation.gettext("%(name)s (guest)") % {"name": user.get_full_name() or translation.gettext("Guest")}
     return name[:max_length] if max_length is not None else name
 
 

@@ -13,12 +13,16 @@ from attachments import filenames
 
 class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
+    # Reads, and comments in the editor; the document itself stays as it is.
+    COMMENTER = "commenter", _("Commenter")
+    # Every change is a tracked change that an editor accepts or rejects.
+    REVIEWER = "reviewer", _("Reviewer")
     EDITOR = "editor", _("Editor")
     ADMIN = "admin", _("Admin")
 
 
 # Roles in increasing order of power: a role includes every capability of the ones before it.
-ROLE_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.ADMIN: 3}
+ROLE_RANK = {Role.VIEWER: 1, Role.COMMENTER: 2, Role.REVIEWER: 3, Role.EDITOR: 4, Role.ADMIN: 5}
 
 
 class Space(models.Model):

@@ -16,8 +16,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 
-from attachments.models import ROLE_RANK, Membership, Role, Space
-from attachments.users import AnyUser
+from attachments.models import ROLE_RANK, Attachment, Membership, Role, Space
+from attachments.users import AnyUser, User
 
 T = TypeVar("T")
 
@@ -32,12 +32,49 @@ def role_in_space(user: AnyUser, space: Space) -> Role | None:
     return Role(role) if role else None
 
 
+# --- access to one file beyond the space's members -------------------------------------------------------------------
+# A share link (sharing/) lets its guests reach one file, with the role its access stands for. The sharing app
+# registers a grant here from its AppConfig.ready(), so that what serves a file (the Document Server's download, say)
+# asks the store, never the sharing app.
+FileGrant = Callable[[User, Attachment], Role | None]
+_file_grants: list[FileGrant] = []
+
+
+def register_file_grant(grant: FileGrant) -> FileGrant:
+    """Add a grant answering the role a non-member has on one file, or None (usable as a decorator)."""
+    if grant not in _file_grants:
+        _file_grants.append(grant)
+    return grant
+
+
+def role_on_file(user: AnyUser, attachment: Attachment) -> Role | None:
+    """The user's role on this file: their role in its space, else what a grant (a share link) gives them."""
+    role = role_in_space(user, attachment.space)
+    if role is not None or not user.is_authenticated:
+        return role
+    for grant in _file_grants:
+        granted = grant(user, attachment)
+        if granted is not None:
+            return granted
+    return None
+
+
 def has_role(role: Role | str | None, needed: Role) -> bool:
     return role is not None and ROLE_RANK[Role(role)] >= ROLE_RANK[needed]
 
 
 def can_view(role: Role | str | None) -> bool:
     return has_role(role, Role.VIEWER)
+
+
+def can_comment(role: Role | str | None) -> bool:
+    """Comments in the editor (commenters and up)."""
+    return has_role(role, Role.COMMENTER)
+
+
+def can_review(role: Role | str | None) -> bool:
+    """Tracked changes in the editor (reviewers and up); the file itself changes only through the editor."""
+    return has_role(role, Role.REVIEWER)
 
 
 def can_edit(role: Role | str | None) -> bool:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from attachments import editing, filenames
 from attachments.filenames import clean_title
 from attachments.models import Attachment, Membership, Role, Space, Version
-from attachments.users import AnyUser, User
+from attachments.users import GUEST_PREFIX, AnyUser, User
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -69,7 +69,7 @@ def user_by_username_or_email(text: str) -> User | None:
     text = text.strip()
     if not text:
         return None
-    users = get_user_model().objects.all()
+    users = get_user_model().objects.exclude(username__startswith=GUEST_PREFIX)
     exact = users.filter(username=text).first()
     if exact is not None:
         return exact
@@ -96,7 +96,12 @@ def member_candidates(space: Space, query: str) -> list[User]:
     query = query.strip()
     if len(query) < MEMBER_SEARCH_MIN_LENGTH:
         return []
-    users = get_user_model().objects.filter(is_active=True).exclude(memberships__space=space)
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .exclude(memberships__space=space)
+        .exclude(username__startswith=GUEST_PREFIX)
+    )
     full_name = Concat("first_name", Value(" "), "last_name", output_field=CharField())
     matches = (
         Q(username__icontains=query)

@@ -31,7 +31,7 @@ from attachments.storage import (
     storage_name_for,
     store_chunks,
 )
-from attachments.users import User
+from attachments.users import User, is_guest
 
 T = TypeVar("T")
 # Each lost race for a name costs one attempt; this many writers naming files alike at the same instant is absurd.
@@ -116,7 +116,8 @@ def membership_set(*, space: Space, user: User, role: Role | str) -> Membership:
     someone who left can be demoted), LastAdmin when it would demote the space's only admin.
     """
     with transaction.atomic():
-        if not user.is_active and not Membership.objects.filter(space=space, user=user).exists():
+        # A share link's guest (attachments.users.is_guest) never joins a space: said like an unknown username too.
+        if is_guest(user) or (not user.is_active and not Membership.objects.filter(space=space, user=user).exists()):
             raise InactiveUser(str(selectors.UNKNOWN_USER))
         _refuse_losing_the_last_admin(space, user, Role(role))
         membership, _created = Membership.objects.update_or_create(

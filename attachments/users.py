@@ -11,7 +11,17 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 from rest_framework.request import Request
 
-__all__ = ["AnyUser", "AuthenticatedHttpRequest", "AuthenticatedRequest", "User"]
+__all__ = ["GUEST_PREFIX", "AnyUser", "AuthenticatedHttpRequest", "AuthenticatedRequest", "User", "is_guest"]
+
+# Guests of share links (sharing/) are accounts too, so that the editor, its saves and the history name them like
+# everyone else; their usernames start with this. No member's can: Django's username validator forbids ":".
+GUEST_PREFIX = "guest:"
+
+
+def is_guest(user: User) -> bool:
+    """A share link's guest: no member of any space, never able to sign in, named "Alice (guest)"."""
+    return user.get_username().startswith(GUEST_PREFIX)
+
 
 # ``request.user`` before anything checked that somebody signed in.
 AnyUser = User | AnonymousUser

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "attachments",
     "connector",
     "desktop",
+    "sharing",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ so the browser cannot widen its own permissions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urlencode
 
 from django.db.models import BooleanField, CharField
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_noop
 
 from attachments.editing import exclusive_hold
 from attachments.models import Attachment, Role
-from attachments.permissions import can_download, can_edit
+from attachments.permissions import can_download
 from attachments.users import User
 from connector import formats, jwt_codec, links
 from connector.ds_settings import DocServerConfig
@@ -31,12 +32,57 @@ CONFIG_TOKEN_LIFETIME = 60 * 60
 _REGIONS = {"en": "en-US", "de": "de-DE", "fr": "fr-FR", "es": "es-ES"}
 
 
+# What a person may do to a file in the editor, in increasing power (docs/settings.md, "Access modes"): read it;
+# comment; suggest changes that an editor accepts or rejects (every change tracked); fill in a form's fields; edit.
+Access = Literal["view", "comment", "review", "fill", "edit"]
+ACCESS_MODES: tuple[Access, ...] = ("view", "comment", "review", "fill", "edit")
+# A space role's access; "fill" is given by share links only (sharing/), for forms.
+_ROLE_ACCESS: dict[Role, Access] = {
+    Role.VIEWER: "view",
+    Role.COMMENTER: "comment",
+    Role.REVIEWER: "review",
+    Role.EDITOR: "edit",
+    Role.ADMIN: "edit",
+}
+# The role that stands for an access where a rule is a role's (the download policy: "Block download" keeps
+# everyone below editor from copies, as it keeps viewers).
+_ACCESS_ROLE: dict[Access, Role] = {
+    "view": Role.VIEWER,
+    "comment": Role.COMMENTER,
+    "review": Role.REVIEWER,
+    "fill": Role.VIEWER,
+    "edit": Role.EDITOR,
+}
+
+
+def parse_access(value: str) -> Access:
+    """``value`` as an Access; ValueError for anything else."""
+    for access in ACCESS_MODES:
+        if access == value:
+            return access
+    raise ValueError(f"not an access mode: {value!r}")
+
+
+def access_of_role(role: Role | str) -> Access:
+    return _ROLE_ACCESS[Role(role)]
+
+
+def role_of_access(access: Access) -> Role:
+    return _ACCESS_ROLE[access]
+
+
 @dataclass(frozen=True)
 class EditorDecision:
-    mode: str  # "edit" or "view"
-    reason: str = ""  # why editing is not offered: English, translated by the page (editor.html)
+    access: Access
+    reason: str = ""  # why more is not offered: English, translated by the page (editor.html)
     # Who holds the file in another app ("Alice is editing this in a desktop app."), already translated.
     held: str = ""
+
+    @property
+    def mode(self) -> str:
+        """The editor's own mode: "view" reads only; every other access opens it in "edit" mode, where the
+        permissions (``_permissions``) say what may change."""
+        return "view" if self.access == "view" else "edit"
 
 
 def page_annotations(user: User) -> dict[str, RawSQL]:
@@ -72,50 +118,76 @@ def connector_base(request: HttpRequest, cfg: DocServerConfig) -> str:
     return cfg.connector_url or request.build_absolute_uri("/").rstrip("/")
 
 
-def decide_mode(*, attachment: Attachment, role: Role, cfg: DocServerConfig, wants_view: bool) -> EditorDecision:
-    extension = attachment.file_type
+def decide_mode(
+    *, attachment: Attachment, role: Role, cfg: DocServerConfig, wants_view: bool, access: Access | None = None
+) -> EditorDecision:
+    """What the editor opens the file for: the role's access (or ``access``, a share link's), less what the file's
+    format, size or another app's hold do not allow, each with the reason."""
+    wanted = access or access_of_role(role)
     if wants_view:
         return EditorDecision("view")
-    if not can_edit(role):
-        return EditorDecision(
-            "view", gettext_noop("You can view this file; editing needs the editor role in the space.")
-        )
-    if not formats.can_edit_in_place(extension, cfg.lossy_edit):
-        return EditorDecision("view", gettext_noop("This file type can be viewed but not edited in ONLYOFFICE."))
-    if attachment.size > cfg.max_edit_size:
-        return EditorDecision("view", gettext_noop("This file is larger than the editing size limit."))
+    if wanted == "view":
+        reason = "" if access else gettext_noop("You can view this file; editing needs the editor role in the space.")
+        return EditorDecision("view", reason)
+    decision = _what_the_format_allows(attachment, wanted, cfg)
+    if decision.access == "view":
+        return decision
     # A desktop app writes the whole file back on each save: co-editing beside it would be overwritten, or
     # overwrite it (attachments.editing). Its holder too: their own two apps would overwrite each other.
     hold = exclusive_hold(attachment)
     if hold is not None:
         return EditorDecision("view", held=hold.sentence)
-    return EditorDecision("edit")
+    return decision
 
 
-def _permissions(*, edit: bool, role: Role, extension: str, cfg: DocServerConfig) -> dict[str, bool]:
+def _what_the_format_allows(attachment: Attachment, wanted: Access, cfg: DocServerConfig) -> EditorDecision:
+    extension = attachment.file_type
+    if attachment.size > cfg.max_edit_size:
+        return EditorDecision("view", gettext_noop("This file is larger than the editing size limit."))
+    if wanted == "edit":
+        if formats.can_edit_in_place(extension, cfg.lossy_edit):
+            return EditorDecision("edit")
+        return EditorDecision("view", gettext_noop("This file type can be viewed but not edited in ONLYOFFICE."))
+    if wanted == "review" and not formats.supports(extension, "review"):
+        # Suggesting changes needs tracked changes (text documents); commenting is the most left of it.
+        wanted = "comment"
+    if formats.supports(extension, wanted):
+        return EditorDecision(wanted)
+    return EditorDecision("view", gettext_noop("This file type can be viewed but not commented on or changed here."))
+
+
+def _permissions(*, access: Access, extension: str, cfg: DocServerConfig) -> dict[str, bool]:
+    """The editor's permissions for an access (protocol doc, "permissions"): ``edit: false`` with ``review: true``
+    is review-only, with ``comment: true`` comment-only, with ``fillForms: true`` form-filling only."""
     # Printing and copying out take a copy as surely as downloading does: one rule for the three.
-    download_allowed = can_download(role)
+    download_allowed = can_download(role_of_access(access))
+    edit = access == "edit"
     return {
         "edit": edit,
         "download": download_allowed,
         "print": download_allowed,
         "copy": download_allowed,
-        "review": edit and formats.supports(extension, "review"),
-        "comment": edit and formats.supports(extension, "comment"),
-        "fillForms": edit and formats.supports(extension, "fill"),
+        "review": access in ("edit", "review") and formats.supports(extension, "review"),
+        "comment": access in ("edit", "review", "comment") and formats.supports(extension, "comment"),
+        "fillForms": access in ("edit", "fill") and formats.supports(extension, "fill"),
         "modifyFilter": edit,
         "modifyContentControl": edit,
-        "chat": edit and cfg.customization.get("chat", True) is not False,
+        "chat": access != "view" and cfg.customization.get("chat", True) is not False,
         "protect": edit,
     }
 
 
-def _customization(request: HttpRequest, attachment: Attachment, cfg: DocServerConfig) -> dict[str, object]:
-    space_url = reverse("space_detail", args=[attachment.space_id])
-    custom: dict[str, object] = {
-        "goback": {"url": request.build_absolute_uri(space_url), "text": attachment.space.name[:64]},
-        "forcesave": cfg.forcesave,
-    }
+def _customization(
+    request: HttpRequest, attachment: Attachment, cfg: DocServerConfig, access: Access, guest: bool
+) -> dict[str, object]:
+    custom: dict[str, object] = {"forcesave": cfg.forcesave}
+    if not guest:
+        # Guests of a share link see nothing of the space, not even its name (sharing/).
+        space_url = reverse("space_detail", args=[attachment.space_id])
+        custom["goback"] = {"url": request.build_absolute_uri(space_url), "text": attachment.space.name[:64]}
+    if access == "review":
+        # Tracked changes on, and no way to turn them off: a reviewer's every change is a suggestion.
+        custom["review"] = {"trackChanges": True}
     for option in ("comments", "help", "compactHeader", "feedback", "macros", "reviewDisplay", "chat"):
         if option in cfg.customization:
             custom[option] = cfg.customization[option]
@@ -139,19 +211,20 @@ def build_config(
     *,
     attachment: Attachment,
     user: User,
-    role: Role,
-    mode: str,
+    access: Access,
     cfg: DocServerConfig,
     action_link: dict[str, object] | None = None,
+    guest: bool = False,
 ) -> dict[str, object]:
-    """The DocEditor config for ``user`` with ``role`` in the file's space, signed when a secret is set.
+    """The DocEditor config for ``user`` with ``access`` (editor.decide_mode), signed when a secret is set.
+    ``guest``: a share link's guest (sharing/), who sees nothing of the space.
 
     ``action_link`` is what the editor asked us to put in a mention's link (``onRequestSendNotify``); given
     back here, the editor scrolls to the mentioned comment.
     """
     fmt = formats.format_for(attachment.file_type)
     assert fmt is not None, "callers check the format first"
-    edit = mode == "edit"
+    mode = "view" if access == "view" else "edit"
     base = connector_base(request, cfg)
     language = (translation.get_language() or "en").split("-")[0]
     editor_config: dict[str, object] = {
@@ -159,11 +232,12 @@ def build_config(
         "lang": language,
         "region": _REGIONS.get(language, "en-US"),
         "user": {"id": editor_uid(user, known=getattr(attachment, "viewer_uid", None)), "name": editor_name(user)},
-        "customization": _customization(request, attachment, cfg),
+        "customization": _customization(request, attachment, cfg, access, guest),
     }
     if action_link:
         editor_config["actionLink"] = action_link
-    if edit:
+    if mode == "edit":
+        # Every access but view can change the document (comments live in it too): its saves come back here.
         editor_config["callbackUrl"] = callback_url(request, attachment=attachment, cfg=cfg)
     config: dict[str, object] = {
         "documentType": fmt.document_type,
@@ -176,7 +250,7 @@ def build_config(
             "title": attachment.title[:128],
             "url": document_url(request, attachment=attachment, user=user, cfg=cfg),
             "referenceData": {"fileKey": str(attachment.pk), "instanceId": base},
-            "permissions": _permissions(edit=edit, role=role, extension=fmt.name, cfg=cfg),
+            "permissions": _permissions(access=access, extension=fmt.name, cfg=cfg),
         },
         "editorConfig": editor_config,
     }

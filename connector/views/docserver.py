@@ -14,7 +14,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBas
 
 from attachments.downloads import never_rendered, version_response
 from attachments.models import Attachment, Version
-from attachments.permissions import can_view, role_in_space
+from attachments.permissions import can_view, role_on_file
 from attachments.selectors import version_get
 from attachments.users import User
 from connector import callbacks, checks, history, services
@@ -29,7 +29,7 @@ def download(request: HttpRequest, link: DocServerLink, attachment_id: int) -> H
     # A file in the trash opens in no editor (its last session's save still reaches it through the callback).
     attachment = Attachment.objects.select_related("space").filter(pk=attachment_id, deleted_at__isnull=True).first()
     user = _link_user(link.claims.get("u"))
-    if attachment is None or user is None or not can_view(role_in_space(user, attachment.space)):
+    if attachment is None or user is None or not can_view(role_on_file(user, attachment)):
         return json_error("no such file", 404)
     number = link.claims.get("v")  # the link's version; none: the current one
     version = version_get(attachment, number if isinstance(number, int) else None)
@@ -92,7 +92,7 @@ def changes(request: HttpRequest, link: DocServerLink, version_id: int) -> HttpR
         .first()
     )
     user = _link_user(link.claims.get("u"))
-    if version is None or user is None or not can_view(role_in_space(user, version.attachment.space)):
+    if version is None or user is None or not can_view(role_on_file(user, version.attachment)):
         return json_error("no such file", 404)
     info = getattr(version, "edit_info", None)
     if info is None or not info.changes_file:

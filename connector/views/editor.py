@@ -9,12 +9,13 @@ stored (202, "Saving…").
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import json_script
 
+from attachments.models import Attachment
 from attachments.permissions import can_download
-from attachments.users import AuthenticatedHttpRequest
+from attachments.users import AuthenticatedHttpRequest, User
 from config.csp import CSPSources, csp_widen
 from connector import access, ds_settings, editor, events, formats
 
@@ -46,14 +47,44 @@ def editor_page(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpRe
     best = editor.decide_mode(attachment=attachment, role=role, cfg=cfg, wants_view=False)
     wants_view = request.GET.get("mode") == "view"
     decision = editor.decide_mode(attachment=attachment, role=role, cfg=cfg, wants_view=True) if wants_view else best
-    doc_config = editor.build_config(
+    return editor_response(
         request,
         attachment=attachment,
         user=request.user,
-        role=role,
-        mode=decision.mode,
+        decision=decision,
         cfg=cfg,
+        context=context,
+        # Offered in view mode when this user could edit: the editor then shows an "Edit" button.
+        edit_url=request.path if decision.mode == "view" and best.mode == "edit" else "",
+        save_as=events.can_save_copy(request.user, role),
         action_link=events.action_link_from_query(request.GET.get("action")),
+    )
+
+
+def editor_response(
+    request: HttpRequest,
+    *,
+    attachment: Attachment,
+    user: User,
+    decision: editor.EditorDecision,
+    cfg: ds_settings.DocServerConfig,
+    context: dict[str, object],
+    edit_url: str = "",
+    save_as: bool = False,
+    action_link: dict[str, object] | None = None,
+    guest: bool = False,
+) -> HttpResponse:
+    """The editor page for ``user`` with the decided access: members' (above), or a share link's guest's
+    (sharing/), who gets no feature script (presence, history, mentions and "Save copy as" are members' things)
+    and nothing of the space."""
+    doc_config = editor.build_config(
+        request,
+        attachment=attachment,
+        user=user,
+        access=decision.access,
+        cfg=cfg,
+        action_link=action_link,
+        guest=guest,
     )
     response = render(
         request,
@@ -64,10 +95,10 @@ def editor_page(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpRe
             "api_url": f"{cfg.public_url}/web-apps/apps/api/documents/api.js",
             "ds_url": cfg.public_url,
             "decision": decision,
-            "editor_scripts": EDITOR_SCRIPTS,
-            "save_as": events.can_save_copy(request.user, role),
-            # Offered in view mode when this user could edit: the editor then shows an "Edit" button.
-            "edit_url": request.path if decision.mode == "view" and best.mode == "edit" else "",
+            "editor_scripts": [] if guest else EDITOR_SCRIPTS,
+            "save_as": save_as,
+            "edit_url": edit_url,
+            "guest": guest,
         },
     )
     csp_widen(response, _editor_csp(cfg.public_origin()))
