@@ -1,4 +1,4 @@
-"""The import graph of the project's own modules (config, attachments, connector, desktop) keeps the layout's promises.
+"""The import graph of the project's own modules (config, attachments, connector, desktop, sharing) keeps the layout's promises.
 
 Read from the source with ``ast``, not by importing: every ``import`` and ``from ... import`` counts, relative ones
 resolved, and so do those inside functions or under ``TYPE_CHECKING`` (a late import hides a dependency from the
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "attachments", "connector", "desktop")
+PACKAGES = ("config", "attachments", "connector", "desktop", "sharing")
 # The one module that talks HTTP (style.md: one module owns all HTTP to the Document Server).
 HTTP_CLIENTS = ("requests", "httpx", "urllib3", "urllib.request", "http.client", "aiohttp")
 HTTP_MODULE = "connector.docserver"
@@ -185,6 +185,18 @@ def test_it_keeps_the_editing_apps_apart() -> None:
         if {module.split(".")[0], target.split(".")[0]} == {"connector", "desktop"}
     )
     assert "desktop.dav" in GRAPH
+    assert wrong == []
+
+
+def test_it_keeps_sharing_on_top_of_the_connector_and_the_store() -> None:
+    # Share links open the ONLYOFFICE editor (sharing → connector → attachments); nothing below imports them back.
+    wrong = sorted(
+        f"{module} → {target}"
+        for module, targets in GRAPH.items()
+        for target in targets
+        if target.split(".")[0] == "sharing" and module.split(".")[0] not in ("sharing", "config")
+    )
+    assert "sharing.services" in GRAPH
     assert wrong == []
 
 
