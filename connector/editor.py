@@ -140,20 +140,38 @@ def decide_mode(
     return decision
 
 
+_NO_CHANGES_HERE = gettext_noop("This file type can be viewed but not commented on or changed here.")
+
+
 def _what_the_format_allows(attachment: Attachment, wanted: Access, cfg: DocServerConfig) -> EditorDecision:
-    extension = attachment.file_type
     if attachment.size > cfg.max_edit_size:
         return EditorDecision("view", gettext_noop("This file is larger than the editing size limit."))
+    allowed = format_allows(attachment.file_type, wanted, cfg)
+    if allowed is not None:
+        return EditorDecision(allowed)
     if wanted == "edit":
-        if formats.can_edit_in_place(extension, cfg.lossy_edit):
-            return EditorDecision("edit")
         return EditorDecision("view", gettext_noop("This file type can be viewed but not edited in ONLYOFFICE."))
+    return EditorDecision("view", _NO_CHANGES_HERE)
+
+
+def format_allows(extension: str, wanted: Access, cfg: DocServerConfig) -> Access | None:
+    """The access a file of this type opens with when ``wanted`` is asked (the one rule for pages and share links),
+    or None when it opens for viewing only.
+
+    Comments, suggestions and filled fields are saved into the file as edits are (the Document Server writes the
+    whole file back), so each needs a format edited in place: one edited only at some loss (odt, ods, rtf, ...)
+    takes that loss only where the admin allowed it (ONLYOFFICE's Nextcloud connector gives such shares no
+    callback either). Suggesting changes needs tracked changes (text documents); elsewhere commenting is left.
+    """
+    if wanted == "view":
+        return "view" if formats.can_view(extension) else None
+    if not formats.can_edit_in_place(extension, cfg.lossy_edit):
+        return None
+    if wanted == "edit":
+        return "edit"
     if wanted == "review" and not formats.supports(extension, "review"):
-        # Suggesting changes needs tracked changes (text documents); commenting is the most left of it.
         wanted = "comment"
-    if formats.supports(extension, wanted):
-        return EditorDecision(wanted)
-    return EditorDecision("view", gettext_noop("This file type can be viewed but not commented on or changed here."))
+    return wanted if formats.supports(extension, wanted) else None
 
 
 def _permissions(*, access: Access, extension: str, cfg: DocServerConfig) -> dict[str, bool]:
@@ -187,7 +205,12 @@ def _customization(
         custom["goback"] = {"url": request.build_absolute_uri(space_url), "text": attachment.space.name[:64]}
     if access == "review":
         # Tracked changes on, and no way to turn them off: a reviewer's every change is a suggestion.
-        custom["review"] = {"trackChanges": True}
+        review: dict[str, object] = {"trackChanges": True}
+        if cfg.customization.get("reviewDisplay") in ("final", "original"):
+            # The editor opens in the admin's display, and "final" or "original" is a read-only preview there
+            # (web-apps ReviewChanges.turnDisplayMode): a reviewer would open a document they cannot suggest in.
+            review["reviewDisplay"] = "markup"
+        custom["review"] = review
     for option in ("comments", "help", "compactHeader", "feedback", "macros", "reviewDisplay", "chat"):
         if option in cfg.customization:
             custom[option] = cfg.customization[option]

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from attachments.errors import AttachmentRuleError
 from attachments.models import Attachment, Membership, Role
 from attachments.users import GUEST_PREFIX, User
-from connector import ds_settings, formats
-from connector.editor import parse_access, role_of_access
+from connector import ds_settings
+from connector.editor import format_allows, parse_access, role_of_access
 from sharing.models import Guest, LinkAccess, ShareLink
 
 # 24 random bytes: 192 bits, well past guessing.
@@ -57,13 +57,9 @@ def digest(secret: str) -> str:
 
 
 def access_fits(attachment: Attachment, access: str) -> bool:
-    """Whether the editor can open this file with this access (connector.formats)."""
-    extension = attachment.file_type
-    if access == LinkAccess.VIEW:
-        return formats.can_view(extension)
-    if access == LinkAccess.EDIT:
-        return formats.can_edit_in_place(extension, ds_settings.current().lossy_edit)
-    return formats.supports(extension, access)
+    """Whether the editor opens this file with exactly this access (connector.editor.format_allows: the rule the
+    editor page follows), so that a link never promises more than it opens with."""
+    return format_allows(attachment.file_type, parse_access(access), ds_settings.current()) == access
 
 
 def link_create(

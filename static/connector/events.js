@@ -9,7 +9,9 @@
   var page = window.OnlyofficeEditorPage;
   if (!page) { return; }
   var config = page.config;
-  var editing = (config.editorConfig || {}).mode === "edit";
+  // Whoever may change the document itself: commenters and reviewers open in "edit" mode too (their permissions say
+  // what they may do there), but renaming, inserting the space's images and the rest are editors' things.
+  var editing = Boolean(((config.document || {}).permissions || {}).edit);
 
   function byId(id) { return document.getElementById(id); }
 
