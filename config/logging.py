@@ -36,21 +36,30 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-# A desktop link's token is its path's first segment (desktop/links.py): "/dav/<token>/Report.docx".
+# A desktop link's token is its path's first segment (desktop/links.py): "/dav/<token>/Report.docx"; a share link's
+# secret is its path's one segment (sharing/urls.py): "/s/<secret>/".
 _DAV_TOKEN = re.compile(r"(/dav/)[^/\s\"']+")
+_SHARE_SECRET = re.compile(r"(/s/)[^/\s\"'?#]+")
 
 
 class RedactDavTokens(logging.Filter):
-    """Replaces desktop links' tokens with "…" in every record's message before any handler writes it.
+    """Replaces desktop links' tokens and share links' secrets with "…" in every record's message before any handler
+    writes it.
 
-    The desktop apps cannot send a cookie, so the token is in the URL's path, and paths are logged: Django logs
-    every 4xx answer with its path, WsgiDAV and gunicorn's access log name the URL. Those lines stay useful (the
-    file's name is kept) without the credential.
+    The desktop apps cannot send a cookie, so the token is in the URL's path; a share link is a URL to hand on, so
+    its secret is too. Paths are logged: Django logs every 4xx answer with its path (an expired share link's 410, a
+    mistyped one's 404), WsgiDAV and gunicorn's access log name the URL, and the latter the Referer. Those lines stay
+    useful (a desktop link's file name is kept) without the credential.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "/dav/" in message:
-            record.msg = _DAV_TOKEN.sub(r"\1…", message)
+        redacted = message
+        if "/dav/" in redacted:
+            redacted = _DAV_TOKEN.sub(r"\1…", redacted)
+        if "/s/" in redacted:
+            redacted = _SHARE_SECRET.sub(r"\1…", redacted)
+        if redacted != message:
+            record.msg = redacted
             record.args = None
         return True

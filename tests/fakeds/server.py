@@ -284,8 +284,10 @@ class FakeDocServer(FaultInjection):
             raise ConfigRejected(f"unknown documentType {declared!r}")
         mode = editor_config.get("mode") or "edit"
         permissions = _section(document, "permissions")
-        if permissions.get("edit") is False:
-            mode = "view"  # edit:false cannot be switched into edit mode
+        if permissions.get("edit") is False and not any(permissions.get(p) for p in ("review", "comment", "fillForms")):
+            # edit:false cannot be switched into edit mode; with review, comment or fillForms it is the review-,
+            # comment- or form-filling-only editor, which joins the session and whose changes are saved.
+            mode = "view"
         callback_url = editor_config.get("callbackUrl")
         if mode != "view" and not isinstance(callback_url, str):
             raise ConfigRejected("editorConfig.callbackUrl is required for editing")
