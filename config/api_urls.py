@@ -12,4 +12,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", api_docs, name="api-docs"),
     path("", include("attachments.api_urls")),
+    path("", include("sharing.api_urls")),
 ]

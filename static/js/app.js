@@ -154,4 +154,55 @@
     // The dialog's padding belongs to its body (.dialog-body): a click on the element itself is on the backdrop.
     if (event.target.matches && event.target.matches("dialog.dialog[open]")) event.target.close();
   });
+
+  // <button data-copy="TEXT" hidden>: copies TEXT in one click (a share link just made), then says so on the button
+  // (data-copied) and to screen readers (the nearest [data-copy-status]) for a moment. Hidden until this script shows
+  // it: without it the text stays selectable in its field ([data-copy-source]). Where the clipboard API is missing
+  // (a page served over plain http), or refuses, the field's text is selected for the keyboard, with a note saying so
+  // (data-copy-failed). The field and the note are the button's nearest [data-copy-box].
+  var COPIED_FOR_MS = 2500;
+
+  document.querySelectorAll("[data-copy][hidden]").forEach(function (button) {
+    button.hidden = false;
+  });
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    return Promise.reject(new Error("no clipboard"));
+  }
+
+  // Tells screen readers what happened; a failure is shown to everyone, since they now have to act.
+  function copyNote(button, message, visible) {
+    var box = button.closest("[data-copy-box]") || button.parentNode;
+    var status = box.querySelector("[data-copy-status]");
+    if (status) {
+      status.textContent = message;
+      status.classList.toggle("visually-hidden", !visible);
+    }
+    return box;
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    var label = button.querySelector("[data-copy-label]") || button;
+    if (!button.hasAttribute("data-copy-idle")) button.setAttribute("data-copy-idle", label.textContent);
+    copyText(button.getAttribute("data-copy")).then(function () {
+      label.textContent = button.getAttribute("data-copied");
+      copyNote(button, button.getAttribute("data-copied"), false);
+      button.setAttribute("data-copy-done", "");
+      window.clearTimeout(button.copyTimer);
+      button.copyTimer = window.setTimeout(function () {
+        label.textContent = button.getAttribute("data-copy-idle");
+        button.removeAttribute("data-copy-done");
+      }, COPIED_FOR_MS);
+    }, function () {
+      var box = copyNote(button, button.getAttribute("data-copy-failed"), true);
+      var source = box.querySelector("[data-copy-source]");
+      if (source) {
+        source.focus();
+        source.select();
+      }
+    });
+  });
 })();
