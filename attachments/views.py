@@ -261,7 +261,10 @@ def attachment_detail(request: AuthenticatedHttpRequest, attachment_id: int) -> 
         "rename_form": RenameForm(initial={"title": attachment.title}),
         **_actions_context(role),
     }
-    return render(request, "attachments/attachment_detail.html", context)
+    response = render(request, "attachments/attachment_detail.html", context)
+    # A panel may show something once (a new share link's address): Back must not bring it from the cache.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -21,7 +21,17 @@ from connector import ds_settings
 
 # Reached by the Document Server without a session: authenticated by link token and JWT instead.
 DS_ENDPOINTS = {"onlyoffice-download", "onlyoffice-callback", "onlyoffice-check-file", "onlyoffice-changes"}
-PAGE_MODULES = ("attachments.urls", "connector.urls", "config.accounts_urls")
+# WebDAV for the desktop apps: the link's token in the path is the credential, never a cookie (desktop/links.py),
+# so no other site can make a browser use it; the apps send no CSRF token.
+TOKEN_IN_PATH_ENDPOINTS = {"dav"}
+PAGE_MODULES = (
+    "attachments.urls",
+    "connector.urls",
+    "config.accounts_urls",
+    "desktop.urls",
+    "sharing.urls",
+    "sharing.manage_urls",
+)
 _PARAM = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 
 
@@ -81,8 +91,8 @@ def test_it_finds_the_page_routes_it_checks() -> None:
 
 @pytest.mark.parametrize(
     "route",
-    [route for route in PAGE_ROUTES if route.name not in DS_ENDPOINTS],
-    ids=[route.name or route.path for route in PAGE_ROUTES if route.name not in DS_ENDPOINTS],
+    [route for route in PAGE_ROUTES if route.name not in DS_ENDPOINTS | TOKEN_IN_PATH_ENDPOINTS],
+    ids=[route.name or route.path for route in PAGE_ROUTES if route.name not in DS_ENDPOINTS | TOKEN_IN_PATH_ENDPOINTS],
 )
 def test_it_refuses_a_post_without_the_csrf_token(personas, ids, route) -> None:
     assert not getattr(route.view, "csrf_exempt", False), f"{route.name} is csrf-exempt"
@@ -102,7 +112,7 @@ def test_it_accepts_the_same_post_with_the_csrf_token(personas, ids) -> None:
 
 def test_it_keeps_only_the_document_server_endpoints_csrf_exempt() -> None:
     exempt = {route.name for route in PAGE_ROUTES if getattr(route.view, "csrf_exempt", False)}
-    assert exempt == DS_ENDPOINTS
+    assert exempt == DS_ENDPOINTS | TOKEN_IN_PATH_ENDPOINTS
 
 
 def test_it_refuses_a_session_authenticated_api_post_without_the_csrf_token(personas) -> None:

@@ -168,7 +168,7 @@
 
   function copyText(text) {
     if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
-    return Promise.reject(new Error("no clipboard"));
+    return Promise.reject(new Error());
   }
 
   // Tells screen readers what happened; a failure is shown to everyone, since they now have to act.
