@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from attachments.models import Attachment
 
@@ -16,7 +17,8 @@ from attachments.models import Attachment
 class LinkAccess(models.TextChoices):
     # In increasing power, as connector.editor.ACCESS_MODES.
     VIEW = "view", _("View")
-    COMMENT = "comment", _("Comment")
+    # A context of its own: "Comment" is also a version's comment (a noun); here it is what the link lets one do.
+    COMMENT = "comment", pgettext_lazy("share access", "Comment")
     REVIEW = "review", _("Review")
     FILL = "fill", _("Fill in")
     EDIT = "edit", _("Edit")
