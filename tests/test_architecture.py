@@ -1,4 +1,5 @@
-"""The import graph of the project's own modules (config, attachments, connector, desktop, sharing) keeps the layout's promises.
+"""The import graph of the project's own apps (config, attachments, connector, desktop, sharing) keeps the layout's
+promises.
 
 Read from the source with ``ast``, not by importing: every ``import`` and ``from ... import`` counts, relative ones
 resolved, and so do those inside functions or under ``TYPE_CHECKING`` (a late import hides a dependency from the
