@@ -23,21 +23,13 @@ from attachments.models import Attachment
 from desktop import locks
 from desktop.models import DesktopLock
 from tests.conftest import Personas
-from tests.support.browser import TIMEOUT_MS
+from tests.support.browser import CSP_WATCH, TIMEOUT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "desktop-pages"
 VIEWPORTS = {1280: {"width": 1280, "height": 800}, 390: {"width": 390, "height": 844}}
 CASES = [pytest.param(width, language, id=f"{language}-{width}px") for language in ("en", "de") for width in VIEWPORTS]
-
-# Runs before the page's own scripts: CSP violations are events, not always console lines.
-WATCH = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
-}, true);
-"""
 
 
 class Browser:
@@ -47,7 +39,7 @@ class Browser:
         self.base_url = live_server.url
         self.context = browser.new_context(viewport=VIEWPORTS[width], **options)
         self.context.set_default_timeout(TIMEOUT_MS)
-        self.context.add_init_script(WATCH)
+        self.context.add_init_script(CSP_WATCH)
         self.context.add_cookies(
             [
                 {

@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from connector import ds_settings
 from tests.conftest import PASSWORD, Personas
-from tests.support.browser import TIMEOUT_MS
+from tests.support.browser import CSP_WATCH, TIMEOUT_MS
 from tests.support.onlyoffice_env import clear_onlyoffice_environment
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -28,14 +28,6 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 LIVE_TIMEOUT_MS = 15_000
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 800}
-
-# Runs in every frame before the page's own scripts: CSP violations are events, not always console lines.
-_CSP_WATCH = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
-});
-"""
 
 
 @dataclass
@@ -123,7 +115,7 @@ def open_browser(browser: Any, live_server: Any) -> Iterator[Callable[..., User]
     def _open(user: Any = None, *, viewport: dict[str, int] = LAPTOP) -> User:
         context = browser.new_context(viewport=viewport, accept_downloads=True)
         context.set_default_timeout(TIMEOUT_MS)
-        context.add_init_script(_CSP_WATCH)
+        context.add_init_script(CSP_WATCH)
         contexts.append(context)
         person = User(context=context, base_url=live_server.url)
         context.on("console", lambda message: _note_console(person.problems, message))

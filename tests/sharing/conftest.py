@@ -9,10 +9,12 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from attachments.models import Attachment
+from attachments import services as store
+from attachments.models import Attachment, Role
+from attachments.users import User
 from sharing import services
 from sharing.models import ShareLink
-from tests.conftest import Personas
+from tests.conftest import Personas, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -34,5 +36,17 @@ def share_link(personas: Personas) -> Callable[..., tuple[ShareLink, str]]:
             attachment=attachment, access=access, expires_at=expires_at, password=password, created_by=personas.owner
         )
         return link, reverse("share_open", args=[secret])
+
+    return _make
+
+
+@pytest.fixture
+def member(personas: Personas) -> Callable[[str], User]:
+    """``member("commenter")``: a new member of the personas' space with that role, named "Commenter Member"."""
+
+    def _make(role: str) -> User:
+        user = make_user(f"m-{role}", first_name=role.title(), last_name="Member")
+        store.membership_set(space=personas.space, user=user, role=Role(role))
+        return user
 
     return _make

@@ -17,7 +17,7 @@ from attachments import trash
 from attachments.models import Attachment, Role
 from sharing import services
 from sharing.models import ShareLink
-from tests.conftest import Personas, make_user
+from tests.conftest import Personas
 
 pytestmark = pytest.mark.django_db
 
@@ -25,18 +25,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def plan(personas: Personas, make_attachment) -> Attachment:
     return make_attachment(personas.space, "Plan.docx", b"plan", user=personas.owner)
-
-
-@pytest.fixture
-def member(personas: Personas):
-    """``member("commenter")``: a new member of the personas' space with that role."""
-
-    def _make(role: str):
-        user = make_user(f"m-{role}")
-        store.membership_set(space=personas.space, user=user, role=Role(role))
-        return user
-
-    return _make
 
 
 def client_of(user) -> Client:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import TIMEOUT_MS
+from tests.support.browser import CSP_WATCH, TIMEOUT_MS
 from tests.support.screens import ARTIFACTS, VIEWPORTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,13 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 FOLDER = ARTIFACTS / "guest-share-link"
 PASSWORD = "open sesame"
 SPACE_NAME = "Engineering"
-# Runs in every frame before the page's scripts: CSP violations are events, not always console lines.
-CSP_WATCH = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
-});
-"""
 
 
 @pytest.fixture(scope="module", autouse=True)

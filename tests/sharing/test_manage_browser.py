@@ -17,19 +17,12 @@ from playwright.sync_api import expect
 
 from sharing import services
 from sharing.models import ShareLink
-from tests.support.browser import TIMEOUT_MS
+from tests.support.browser import CSP_WATCH, TIMEOUT_MS
 from tests.support.screens import ARTIFACTS, VIEWPORTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FOLDER = ARTIFACTS / "share-links-manage"
-# Runs in every frame before the page's scripts: CSP violations are events, not always console lines.
-CSP_WATCH = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
-});
-"""
 
 
 @pytest.fixture(scope="module", autouse=True)

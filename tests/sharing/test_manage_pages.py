@@ -16,7 +16,7 @@ from attachments import services as store
 from attachments.models import Attachment, Role
 from sharing import services
 from sharing.models import ShareLink
-from tests.conftest import Personas, make_user
+from tests.conftest import Personas
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +26,6 @@ URL_IN_PAGE = re.compile(r'data-copy="(http://testserver/s/([^"/]+)/)"')
 @pytest.fixture
 def plan(personas: Personas, make_attachment) -> Attachment:
     return make_attachment(personas.space, "Plan.docx", b"plan", user=personas.owner)
-
-
-@pytest.fixture
-def member(personas: Personas):
-    def _make(role: str):
-        user = make_user(f"m-{role}", first_name=role.title(), last_name="Member")
-        store.membership_set(space=personas.space, user=user, role=Role(role))
-        return user
-
-    return _make
 
 
 def client_of(user) -> Client:

@@ -24,6 +24,14 @@ CHROMIUM_ARGS = [
 ]
 # Every wait in a browser test is bounded by this (ms): generous for a loaded CI machine, never a sleep.
 TIMEOUT_MS = 15_000
+# An init script (``context.add_init_script``): runs in every frame before the page's own scripts and collects CSP
+# violations in ``window.__cspViolations``; they are events, not always console lines.
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
+}, true);
+"""
 
 
 @pytest.fixture(scope="session")
