@@ -24,6 +24,7 @@ run: venv
 	$(PY) -m config.devmode
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=true HOST=$(HOST) PORT=$(PORT) $(PY) manage.py demo
+	DJANGO_DEBUG=true $(PY) manage.py doctemplates install
 	DJANGO_DEBUG=true HOST=$(HOST) PORT=$(PORT) $(PY) scripts/devserver.py
 
 lint: venv

@@ -106,6 +106,9 @@ class Panel:
 
 
 RowProvider = Callable[[HttpRequest, Sequence[Attachment], Role], Mapping[int, RowExtras]]
+# A section of a space's settings page (below its name and description), for its admins; the app's own form posts
+# to the app's own URL. Rendered HTML, as a file page's panels are.
+SpaceSettingsProvider = Callable[[HttpRequest, Space, Role], Panel | None]
 PanelProvider = Callable[[HttpRequest, Attachment, Role, RowExtras], Panel | None]
 SpaceActionProvider = Callable[[HttpRequest, Space, Role], Iterable[Action]]
 SpaceNoticeProvider = Callable[[HttpRequest, Space, Role], Iterable[Notice]]
@@ -114,6 +117,19 @@ _row_providers: list[RowProvider] = []
 _space_providers: list[SpaceActionProvider] = []
 _notice_providers: list[SpaceNoticeProvider] = []
 _panel_providers: list[PanelProvider] = []
+_settings_providers: list[SpaceSettingsProvider] = []
+
+
+def register_space_settings(provider: SpaceSettingsProvider) -> SpaceSettingsProvider:
+    """Add a section to every space's settings page (for example the connector's "Watermark")."""
+    if provider not in _settings_providers:
+        _settings_providers.append(provider)
+    return provider
+
+
+def space_settings_sections(request: HttpRequest, space: Space, role: Role) -> list[Panel]:
+    """Every provider's section of the space's settings page, in registration order."""
+    return [section for provider in _settings_providers if (section := provider(request, space, role))]
 
 
 def register_panel(provider: PanelProvider) -> PanelProvider:

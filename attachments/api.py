@@ -8,7 +8,7 @@ Views only look up, check and call a service.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from django.conf import settings
@@ -43,6 +43,7 @@ from attachments.permissions import (
     visible_spaces,
 )
 from attachments.serializers import (
+    AttachmentFromTemplateSerializer,
     AttachmentRenameSerializer,
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -53,6 +54,7 @@ from attachments.serializers import (
     VersionUploadSerializer,
 )
 from attachments.storage import FileTooLarge
+from attachments.thumbnails import thumbnail_response
 from attachments.uploads import upload_too_large, upload_too_large_message
 from attachments.users import AnyUser, AuthenticatedRequest, User
 
@@ -245,10 +247,19 @@ class SpaceMembersView(ApiView[Membership]):
 
 # --- attachments ------------------------------------------------------------------------------------
 
+# What else than an upload a new attachment can be made from: an app registers the field of the body it reads
+# (doctemplates: "template") and a function making the attachment in the space (raising DRF's errors for bad input).
+AttachmentSource = Callable[[AuthenticatedRequest, Space, Mapping[str, object]], Attachment]
+_attachment_sources: dict[str, AttachmentSource] = {}
+
+
+def register_attachment_source(field: str, make: AttachmentSource) -> None:
+    _attachment_sources[field] = make
+
 
 class AttachmentListView(ApiView[Attachment]):
     serializer_class = AttachmentSerializer
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(
         parameters=[_SPACE_PARAMETER], responses=AttachmentSerializer(many=True), summary="Attachments of a space"
@@ -259,15 +270,29 @@ class AttachmentListView(ApiView[Attachment]):
         return self.get_paginated_response(AttachmentSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(
-        request={"multipart/form-data": AttachmentUploadSerializer},
-        responses={201: AttachmentSerializer, 413: _TOO_LARGE},
-        summary="Upload a new attachment (editors)",
-        description="A name the space already has, case aside, gets a number: the answer has the title given.",
+        request={
+            "multipart/form-data": AttachmentUploadSerializer,
+            "application/json": AttachmentFromTemplateSerializer,
+        },
+        responses={
+            201: AttachmentSerializer,
+            400: OpenApiResponse(description="No file, or a template this space does not offer."),
+            413: _TOO_LARGE,
+        },
+        summary="Upload a new attachment, or make one from a template (editors)",
+        description="A multipart body uploads a file. A JSON body with ``template`` (an id from "
+        "``GET /api/templates/?space=…``) makes a copy of the template; ``title`` gets the template's extension. "
+        "A name the space already has, case aside, gets a number: the answer has the title given.",
     )
     def post(self, request: AuthenticatedRequest) -> Response:
-        # Form parsers only: the body is a mapping (a QueryDict, or {} when empty), never a JSON list.
-        raw_space = request.data.get("space") if isinstance(request.data, dict) else None
-        space = space_for(request.user, space_id_from(raw_space), can_edit)
+        # The body is a mapping (a QueryDict, a JSON object, or {} when empty); a JSON list has no space.
+        data = request.data if isinstance(request.data, dict) else {}
+        space = space_for(request.user, space_id_from(data.get("space")), can_edit)
+        for field, make in _attachment_sources.items():
+            if field in data:
+                made = make(request, space, data)
+                shown = attachments_shown().get(pk=made.pk)
+                return Response(AttachmentSerializer(shown, context={"request": request}).data, status=201)
         if upload_too_large(request):
             return too_large_response()
         serializer = AttachmentUploadSerializer(data=request.data)
@@ -418,3 +443,26 @@ class DownloadView(ApiView[Attachment]):
         if version is None:
             raise NotFound(_("There is no such version."))
         return version_response(request, attachment=attachment, version=version)
+
+
+class ThumbnailView(ApiView[Attachment]):
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _AnyAccept
+
+    @extend_schema(
+        parameters=[_VERSION_PARAMETER],
+        responses={
+            (200, "image/png"): OpenApiTypes.BINARY,
+            304: OpenApiResponse(description="Not modified (If-None-Match matched the ETag)."),
+            404: OpenApiResponse(description="No such attachment or version, or its thumbnail is not made (yet)."),
+        },
+        summary="The first-page PNG of a version (the current one by default); 404 while there is none",
+    )
+    def get(self, request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+        attachment = attachment_for(request.user, pk, can_view)
+        raw = request.query_params.get("version")
+        version = selectors.version_get(attachment, version_number_from(raw))
+        response = None if version is None else thumbnail_response(request, version=version, versioned=raw is not None)
+        if response is None:
+            raise NotFound(_("This version has no thumbnail yet."))
+        return response

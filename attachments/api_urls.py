@@ -12,6 +12,7 @@ urlpatterns = [
     path("attachments/<int:pk>/", api.AttachmentDetailView.as_view(), name="api-attachment-detail"),
     path("attachments/<int:pk>/versions/", api.VersionListView.as_view(), name="api-attachment-versions"),
     path("attachments/<int:pk>/download/", api.DownloadView.as_view(), name="api-attachment-download"),
+    path("attachments/<int:pk>/thumbnail/", api.ThumbnailView.as_view(), name="api-attachment-thumbnail"),
     path("spaces/<int:pk>/trash/", trash_api.SpaceTrashView.as_view(), name="api-space-trash"),
     path("attachments/<int:pk>/restore/", trash_api.TrashRestoreView.as_view(), name="api-trash-restore"),
     path("attachments/<int:pk>/purge/", trash_api.TrashPurgeView.as_view(), name="api-trash-purge"),

@@ -17,6 +17,7 @@ from attachments.actions import Action, RowExtras, id_url, menu_sections
 from attachments.display import datetime_format, filesize, user_name
 from attachments.models import Attachment, Role
 from attachments.permissions import can_edit
+from attachments.thumbnails import ready_thumbnail_urls
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class ListRow:
     more_aria_label: str
     # The "More actions" menu: the store's entries and the providers', in sections (actions.menu_sections).
     menu: list[list[Action]]
+    # The current version's first page when it is ready (attachments/thumbnails.py); "" shows the type icon.
+    thumbnail_url: str = ""
 
 
 def list_rows(
@@ -50,6 +53,7 @@ def list_rows(
     )
     download_label, more_label = _("Download %(title)s"), _("More actions for %(title)s")
     store_entries = _StoreEntries.for_role(role)
+    thumbnails = ready_thumbnail_urls(attachments)
     rows = []
     for attachment in attachments:
         row_extras = extras[attachment.pk]
@@ -69,6 +73,7 @@ def list_rows(
                 download_aria_label=download_label % {"title": attachment.title},
                 more_aria_label=more_label % {"title": attachment.title},
                 menu=menu_sections([*store_entries.actions(detail_url, rename_url, delete_url), *row_extras.menu]),
+                thumbnail_url=thumbnails.get(attachment.pk, ""),
             )
         )
     return rows

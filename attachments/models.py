@@ -118,6 +118,15 @@ class VersionSource(models.TextChoices):
     DESKTOP = "desktop", pgettext_lazy("version source", "Desktop")
 
 
+class ThumbnailState(models.TextChoices):
+    """Where a version's first-page picture stands (made by the connector; attachments/thumbnails.py stores it)."""
+
+    NONE = "none", pgettext_lazy("thumbnail state", "None")
+    PENDING = "pending", pgettext_lazy("thumbnail state", "Pending")
+    READY = "ready", pgettext_lazy("thumbnail state", "Ready")
+    FAILED = "failed", pgettext_lazy("thumbnail state", "Failed")
+
+
 class Version(models.Model):
     attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -129,6 +138,9 @@ class Version(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     source = models.CharField(max_length=16, choices=VersionSource.choices, default=VersionSource.UPLOAD)
     comment = models.CharField(max_length=500, blank=True)
+    # A PNG of the first page, stored beside the file; a FileField, so deleting the row frees it like the file.
+    thumbnail = models.FileField(max_length=500, blank=True)
+    thumbnail_state = models.CharField(max_length=8, choices=ThumbnailState.choices, default=ThumbnailState.NONE)
 
     class Meta:
         ordering = ["attachment", "-number"]
@@ -136,6 +148,9 @@ class Version(models.Model):
             models.UniqueConstraint(fields=["attachment", "number"], name="version_unique_number"),
             models.CheckConstraint(condition=models.Q(number__gte=1), name="version_number_positive"),
             models.CheckConstraint(condition=models.Q(source__in=VersionSource.values), name="version_source_valid"),
+            models.CheckConstraint(
+                condition=models.Q(thumbnail_state__in=ThumbnailState.values), name="version_thumbnail_state_valid"
+            ),
         ]
 
     def __str__(self) -> str:

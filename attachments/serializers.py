@@ -136,6 +136,15 @@ class AttachmentUploadSerializer(serializers.Serializer[None]):
     title = TitleField(required=False, allow_blank=True)
 
 
+class AttachmentFromTemplateSerializer(serializers.Serializer[None]):
+    """A new attachment as a copy of a document template (the doctemplates app reads it)."""
+
+    space = serializers.IntegerField(min_value=1)
+    template = serializers.IntegerField(min_value=1)
+    # Defaults to the template's name; the extension is always the template's.
+    title = TitleField(required=False, allow_blank=True)
+
+
 class VersionSerializer(serializers.ModelSerializer[Version]):
     created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
     download_url = serializers.SerializerMethodField()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
-from attachments import selectors, services
+from attachments import actions, selectors, services
 from attachments.errors import SpaceBeingEdited, SpaceNameMismatch
 from attachments.forms import SpaceDeleteForm, SpaceForm
 from attachments.models import Role, Space
@@ -49,7 +49,9 @@ def space_settings(request: AuthenticatedHttpRequest, space_id: int) -> HttpResp
             message = _("The settings of “%(name)s” were saved.") % {"name": space.name}
         messages.success(request, message)
         return redirect("space_detail", space_id=space.id)
-    context = {**_context(space, role), "form": form}
+    # Other apps' sections (attachments.actions.register_space_settings), each with its own form.
+    sections = actions.space_settings_sections(request, space, role)
+    context = {**_context(space, role), "form": form, "sections": sections}
     return render(request, "attachments/space_settings.html", context, status=400 if form.errors else 200)
 
 

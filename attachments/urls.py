@@ -16,6 +16,7 @@ urlpatterns = [
     path("spaces/<int:space_id>/members/<int:user_id>/remove/", views.space_member_remove, name="space_member_remove"),
     path("attachments/<int:attachment_id>/", views.attachment_detail, name="attachment_detail"),
     path("attachments/<int:attachment_id>/download/", views.attachment_download, name="attachment_download"),
+    path("attachments/<int:attachment_id>/thumbnail/", views.attachment_thumbnail, name="attachment_thumbnail"),
     path("attachments/<int:attachment_id>/versions/new/", views.version_upload, name="version_upload"),
     path(
         "attachments/<int:attachment_id>/versions/<int:number>/restore/",

@@ -44,6 +44,7 @@ from attachments.permissions import (
     visible_spaces,
 )
 from attachments.storage import FileTooLarge
+from attachments.thumbnails import ready_thumbnail_urls, thumbnail_response
 from attachments.uploads import upload_too_large, upload_too_large_message
 from attachments.users import AuthenticatedHttpRequest
 
@@ -253,6 +254,7 @@ def attachment_detail(request: AuthenticatedHttpRequest, attachment_id: int) -> 
     extras = actions.row_extras(request, [attachment], role)[attachment.pk]
     context = {
         "attachment": attachment,
+        "thumbnail_url": ready_thumbnail_urls([attachment]).get(attachment.pk, ""),
         "space": attachment.space,
         "versions": selectors.versions_of(attachment),
         "panels": actions.file_panels(request, attachment, role, extras),
@@ -329,6 +331,21 @@ def attachment_download(request: AuthenticatedHttpRequest, attachment_id: int) -
     if version is None:
         raise Http404
     return version_response(request, attachment=attachment, version=version)
+
+
+@login_required
+@require_safe
+def attachment_thumbnail(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpResponseBase:
+    """The current version's first-page PNG (``?version=N``: that version's), for members; 404 while there is none."""
+    attachment, _role = _attachment_for(request, attachment_id)
+    raw = request.GET.get("version")
+    if raw is not None and not re.fullmatch(r"[1-9][0-9]{0,8}", raw):
+        raise Http404
+    version = selectors.version_get(attachment, int(raw) if raw else None)
+    response = None if version is None else thumbnail_response(request, version=version, versioned=raw is not None)
+    if response is None:
+        raise Http404
+    return response
 
 
 @login_required

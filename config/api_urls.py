@@ -13,4 +13,5 @@ urlpatterns = [
     path("docs/", api_docs, name="api-docs"),
     path("", include("attachments.api_urls")),
     path("", include("sharing.api_urls")),
+    path("", include("doctemplates.api_urls")),
 ]

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "connector",
     "desktop",
     "sharing",
+    "doctemplates",
 ]
 
 MIDDLEWARE = [
@@ -312,6 +313,8 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # The save task's first retry waits about this long, then twice as long each time (with jitter).
 CONNECTOR_SAVE_RETRY_BASE_SECONDS = env_float("CONNECTOR_SAVE_RETRY_BASE_SECONDS", 2.0, minimum=0.0)
+# Make a first-page thumbnail of each new Office or PDF version (connector/thumbnails.py) through the Document Server.
+CONNECTOR_THUMBNAILS = env_bool("CONNECTOR_THUMBNAILS", True)
 # A save still pending after this long lost its broker message: the sweep sends it again.
 CONNECTOR_SWEEP_PENDING_SECONDS = env_int("CONNECTOR_SWEEP_PENDING_SECONDS", 300, minimum=1)
 # The ONLYOFFICE settings a field left blank on the settings page falls back to (connector/ds_settings.py). Checked

@@ -68,6 +68,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # which must not run the tasks they send on inline.
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("TEST_CELERY_WORKER") != "1"
 CELERY_TASK_EAGER_PROPAGATES = True
+# Off unless a test turns it on (tests/test_thumbnails.py): a thumbnail per upload would add requests and files
+# that other tests count.
+CONNECTOR_THUMBNAILS = False
 if os.environ.get("TEST_CELERY_BROKER_URL"):
     CELERY_BROKER_URL = os.environ["TEST_CELERY_BROKER_URL"]
     CELERY_BROKER_TRANSPORT_OPTIONS = json.loads(os.environ.get("TEST_CELERY_BROKER_OPTIONS") or "{}")

@@ -19,5 +19,7 @@ urlpatterns = [
     path("", include("sharing.manage_urls")),
     # WebDAV for the desktop apps (desktop/dav.py), and "Open in desktop app".
     path("", include("desktop.urls")),
+    # Document templates: their pages (doctemplates/views.py).
+    path("", include("doctemplates.urls")),
     path("", include("attachments.urls")),
 ]

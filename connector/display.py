@@ -9,7 +9,8 @@ who is editing and each file's latest save, is read once per page (``selectors.p
 - ``conversion_rows``: "Convert to DOCX" and "Download as…" (connector/conversion.py);
 - ``recovery_rows``: "Conflicting edits", and "Edits by Alice at 14:02 could not be saved" with Retry;
 - ``new_document_actions``: the space toolbar's "New document" (connector/newdocs.py);
-- ``setup_notices``: why no file offers the editor, to those who can act on it.
+- ``setup_notices``: why no file offers the editor, to those who can act on it;
+- ``preview_panel``: the file page's "Preview", a lazy frame of the read-only viewer (connector/views/preview.py).
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from urllib.parse import urlencode
 
 from django.db.models import F
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from attachments.actions import Action, Notice, RowExtras, Status, conflict_status, id_url
+from attachments.actions import Action, Notice, Panel, RowExtras, Status, conflict_status, id_url
 from attachments.models import Attachment, Role, Space
 from attachments.permissions import can_admin, can_download, can_edit
 from connector import ds_settings, formats
@@ -269,3 +271,15 @@ def setup_notices(request: HttpRequest, space: Space, role: Role) -> list[Notice
         return [Notice(text, link_label=_("Open the ONLYOFFICE settings"), link_url=reverse("onlyoffice-settings"))]
     ask = _("Ask an administrator to set the Document Server address.")
     return [Notice(f"{text} {ask}")]
+
+
+# --- the file page's preview --------------------------------------------------------------------------------------
+
+
+def preview_panel(request: HttpRequest, attachment: Attachment, role: Role, extras: RowExtras) -> Panel | None:
+    """ "Preview" on the file's page while ONLYOFFICE is set up and opens the type. Only a frame of our own preview
+    page, loaded lazily: the file page asks nothing of the Document Server, so it is as fast when the DS is down."""
+    if not ds_settings.for_request(request).configured or not formats.can_view(attachment.file_type):
+        return None
+    html = render_to_string("connector/_preview_panel.html", {"attachment": attachment}, request=request)
+    return Panel(html=html)

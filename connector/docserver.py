@@ -268,13 +268,19 @@ def convert(
     key: str,
     title: str | None = None,
     async_: bool = False,
+    thumbnail: dict[str, object] | None = None,
     cfg: DocServerConfig | None = None,
 ) -> ConversionResult:
-    """Ask the DS conversion service to convert the file at ``url`` (which the DS downloads itself)."""
+    """Ask the DS conversion service to convert the file at ``url`` (which the DS downloads itself).
+
+    ``thumbnail`` (``{aspect, first, width, height}``, image outputs only) asks for a picture of the first page.
+    """
     cfg = cfg or ds_settings.current()
     body: dict[str, object] = {"async": async_, "filetype": filetype, "key": key, "outputtype": outputtype, "url": url}
     if title is not None:
         body["title"] = title
+    if thumbnail is not None:
+        body["thumbnail"] = thumbnail
     read_timeout = READ_TIMEOUT if async_ else CONVERT_READ_TIMEOUT
     url = _sharded(f"{cfg.internal_url}/converter", key)
     reply = _post_json(url, body, cfg=cfg, read_timeout=read_timeout, what=_("handling a conversion"))

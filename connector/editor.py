@@ -21,7 +21,7 @@ from attachments.editing import exclusive_hold
 from attachments.models import Attachment, Role
 from attachments.permissions import can_download
 from attachments.users import User
-from connector import formats, jwt_codec, links
+from connector import formats, jwt_codec, links, watermarks
 from connector.ds_settings import DocServerConfig
 from connector.keys import editor_name, editor_uid, live_key_string
 from connector.models import DocumentKey, EditorIdentity, SaveRequest
@@ -238,9 +238,13 @@ def build_config(
     cfg: DocServerConfig,
     action_link: dict[str, object] | None = None,
     guest: bool = False,
+    embedded: bool = False,
+    may_download: bool | None = None,
 ) -> dict[str, object]:
     """The DocEditor config for ``user`` with ``access`` (editor.decide_mode), signed when a secret is set.
-    ``guest``: a share link's guest (sharing/), who sees nothing of the space.
+    ``guest``: a share link's guest (sharing/), who sees nothing of the space. ``embedded``: the file page's
+    read-only preview (connector/views/preview.py), ``type: "embedded"``; ``may_download`` then gives the member's
+    own download rule (an editor keeps download and print under "Block download", which the view access would not).
 
     ``action_link`` is what the editor asked us to put in a mention's link (``onRequestSendNotify``); given
     back here, the editor scrolls to the mentioned comment.
@@ -262,9 +266,12 @@ def build_config(
     if mode == "edit":
         # Every access but view can change the document (comments live in it too): its saves come back here.
         editor_config["callbackUrl"] = callback_url(request, attachment=attachment, cfg=cfg)
+    permissions = _permissions(access=access, extension=fmt.name, cfg=cfg)
+    if may_download is not None:
+        permissions.update(download=may_download, print=may_download, copy=may_download)
     config: dict[str, object] = {
         "documentType": fmt.document_type,
-        "type": "desktop",
+        "type": "embedded" if embedded else "desktop",
         "width": "100%",
         "height": "100%",
         "document": {
@@ -273,7 +280,9 @@ def build_config(
             "title": attachment.title[:128],
             "url": document_url(request, attachment=attachment, user=user, cfg=cfg),
             "referenceData": {"fileKey": str(attachment.pk), "instanceId": base},
-            "permissions": _permissions(access=access, extension=fmt.name, cfg=cfg),
+            "permissions": permissions,
+            # A space's watermark, for those it marks (connector/watermarks.py); signed with the rest.
+            **watermarks.document_options(space_id=attachment.space_id, user=user, access=access, guest=guest),
         },
         "editorConfig": editor_config,
     }

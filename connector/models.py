@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from attachments.models import Attachment, Version
+from attachments.models import Attachment, Space, Version
 
 
 class ConnectorSettings(models.Model):
@@ -209,3 +209,23 @@ class ConversionJob(models.Model):
 
     def __str__(self) -> str:
         return f"conversion {self.pk} to {self.output_type} ({self.state})"
+
+
+WATERMARK_DEFAULT_TEXT = "{name} · {email} · {date}"
+WATERMARK_TEXT_MAX_LENGTH = 200
+
+
+class SpaceWatermark(models.Model):
+    """A space's watermark policy, set by its admins (connector/watermarks.py; no row: off)."""
+
+    space = models.OneToOneField(Space, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    enabled = models.BooleanField(default=False)
+    # False: only those who open a file for less than editing; True: everyone, editors and admins too.
+    everyone = models.BooleanField(default=False)
+    # A share link's guests, whatever the link's access.
+    share_links = models.BooleanField(default=False)
+    text = models.CharField(max_length=WATERMARK_TEXT_MAX_LENGTH, default=WATERMARK_DEFAULT_TEXT)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"watermark of space {self.space_id}"

@@ -2,6 +2,7 @@
 
 - ``save_document``: store one save request (connector/services.py, connector/forgotten.py);
 - ``convert_document``: run one conversion job (connector/conversion.py);
+- ``make_thumbnail``: draw one version's first page (connector/thumbnails.py);
 - the periodic sweeps beat sends (``CELERY_BEAT_SCHEDULE``): ``connector.sweep`` (stuck saves, also sent by each
   worker when it starts), ``connector.sessions_sweep`` (sessions that ended without a callback we accepted) and
   ``connector.conversion_files_sweep`` ("Download as" files past their lifetime); their jobs are plain functions in
@@ -23,7 +24,7 @@ from celery.signals import worker_ready
 from django.conf import settings
 from django.utils.translation import gettext_lazy
 
-from connector import conversion, forgotten, services, sweep
+from connector import conversion, forgotten, services, sweep, thumbnails
 from connector.docserver import DocServerError
 
 logger = logging.getLogger(__name__)
@@ -120,6 +121,41 @@ def _retry_conversion(task: Task[[int], None], job_id: int, message: str, *, cod
         raise task.retry(countdown=_backoff(task.request.retries))
     except MaxRetriesExceededError:
         conversion.conversion_fail(job_id=job_id, message=message, code=code)
+
+
+# --- thumbnails ------------------------------------------------------------------------------------------------
+
+# Nobody waits for a thumbnail: a few retries (about 2, 4, 8 s plus jitter), then the type icon stays.
+THUMBNAIL_MAX_RETRIES = 3
+
+
+@shared_task(
+    name=thumbnails.THUMBNAIL_TASK,
+    bind=True,
+    acks_late=True,
+    max_retries=THUMBNAIL_MAX_RETRIES,
+    ignore_result=True,
+    soft_time_limit=180,
+    time_limit=240,
+)
+def make_thumbnail(self: Task[[int, str], None], version_id: int, key: str = "") -> None:
+    """Make one version's thumbnail (connector.thumbnails.thumbnail_make).
+
+    Idempotent: a ready thumbnail is left alone. Retries transient DS errors and storage errors with backoff and
+    jitter, with the same conversion key, then marks the thumbnail failed; the version itself is never touched.
+    """
+    key = key or thumbnails.new_key(version_id)
+    try:
+        thumbnails.thumbnail_make(version_id=version_id, key=key)
+    except (DocServerError, OSError, SoftTimeLimitExceeded) as exc:
+        logger.info("thumbnail of version %s: %s; retrying", version_id, getattr(exc, "message", type(exc).__name__))
+        try:
+            raise self.retry(args=(version_id, key), countdown=_backoff(self.request.retries))
+        except MaxRetriesExceededError:
+            thumbnails.thumbnail_fail(version_id=version_id, reason=f"gave up after retries ({type(exc).__name__})")
+    except Exception:
+        thumbnails.thumbnail_fail(version_id=version_id, reason="an unexpected error; see the worker log")
+        raise
 
 
 # --- the periodic sweeps ---------------------------------------------------------------------------------------

@@ -11,9 +11,11 @@ from connector.views import (
     history,
     newdocs,
     presence,
+    preview,
     saves,
     sessions,
     settings,
+    watermarks,
 )
 
 urlpatterns = [
@@ -30,12 +32,15 @@ urlpatterns = [
     path("editor/<int:attachment_id>/images/<int:image_id>/", events.image, name="onlyoffice-event-image"),
     path("editor/<int:attachment_id>/users/", events.users, name="onlyoffice-event-users"),
     path("editor/<int:attachment_id>/notify/", events.notify, name="onlyoffice-event-notify"),
+    # The file page's preview, framed by it (the only page that may be framed: by our own pages).
+    path("preview/<int:attachment_id>/", preview.preview_page, name="onlyoffice-preview"),
     # Pages and the attachment pages' menus.
     path("new/<int:space_id>/", newdocs.new_document, name="onlyoffice-new"),
     path("forcesave/<int:attachment_id>/", sessions.forcesave, name="onlyoffice-forcesave"),
     path("drop/<int:attachment_id>/", sessions.drop, name="onlyoffice-drop"),
     path("saves/<int:save_request_id>/retry/", saves.save_retry, name="onlyoffice-save-retry"),
     path("settings/", settings.settings_page, name="onlyoffice-settings"),
+    path("spaces/<int:space_id>/watermark/", watermarks.space_watermark, name="onlyoffice-space-watermark"),
     path("convert/<int:attachment_id>/", conversion.convert_page, name="onlyoffice-convert"),
     path("conversions/<int:job_id>/", conversion.conversion_page, name="onlyoffice-conversion"),
     path("conversions/<int:job_id>/status/", conversion.conversion_status, name="onlyoffice-conversion-status"),

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "attachments", "connector", "desktop", "sharing")
+PACKAGES = ("config", "attachments", "connector", "desktop", "sharing", "doctemplates")
 # The one module that talks HTTP (style.md: one module owns all HTTP to the Document Server).
 HTTP_CLIENTS = ("requests", "httpx", "urllib3", "urllib.request", "http.client", "aiohttp")
 HTTP_MODULE = "connector.docserver"

@@ -3,7 +3,8 @@
 Routes are read from the URL configuration itself, so a route added later is covered without editing this file:
 every POST route of the pages (attachments/urls.py, connector/urls.py, accounts) refuses a POST without the CSRF
 token, except the Document Server's endpoints, which are csrf-exempt by design and named here. Every response
-denies framing, the editor page included (only the DS frame lives inside it, and nothing may frame the editor).
+denies framing, the editor page included (only the DS frame lives inside it, and nothing may frame the editor),
+except the pages named in FRAMED_BY_OUR_PAGES, which our own pages only may frame.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ DS_ENDPOINTS = {"onlyoffice-download", "onlyoffice-callback", "onlyoffice-check-
 # WebDAV for the desktop apps: the link's token in the path is the credential, never a cookie (desktop/links.py),
 # so no other site can make a browser use it; the apps send no CSRF token.
 TOKEN_IN_PATH_ENDPOINTS = {"dav"}
+# The file page's preview (connector/views/preview.py) is a frame of the file page: framed by our own origin only
+# (X-Frame-Options SAMEORIGIN, frame-ancestors 'self'), never by another site.
+FRAMED_BY_OUR_PAGES = {"onlyoffice-preview"}
 PAGE_MODULES = (
     "attachments.urls",
     "connector.urls",
@@ -122,7 +126,10 @@ def test_it_refuses_a_session_authenticated_api_post_without_the_csrf_token(pers
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("route", ALL_ROUTES, ids=[route.name or route.path for route in ALL_ROUTES])
+UNFRAMED_ROUTES = [route for route in ALL_ROUTES if route.name not in FRAMED_BY_OUR_PAGES]
+
+
+@pytest.mark.parametrize("route", UNFRAMED_ROUTES, ids=[route.name or route.path for route in UNFRAMED_ROUTES])
 def test_it_denies_framing_of_every_page(personas, ids, route) -> None:
     client = Client(raise_request_exception=False)
     client.force_login(personas.owner)
@@ -137,3 +144,15 @@ def test_it_denies_framing_of_the_editor_page_itself(personas, ids) -> None:
     assert response.status_code == 200
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("name", sorted(FRAMED_BY_OUR_PAGES))
+def test_it_lets_only_our_own_pages_frame_the_pages_meant_to_be_framed(personas, ids, name) -> None:
+    response = personas.client_for("viewer").get(reverse(name, args=[ids["attachment_id"]]))
+
+    assert response.status_code == 200
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    ancestors = [
+        part.split()[1:] for part in response["Content-Security-Policy"].split(";") if "frame-ancestors" in part
+    ]
+    assert ancestors == [["'self'"]]

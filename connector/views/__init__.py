@@ -11,6 +11,7 @@
 - ``conversion``: "Convert" and "Download as", their progress and result;
 - ``saves``: Retry of a failed save;
 - ``settings``: the ONLYOFFICE settings page, for staff;
+- ``watermarks``: a space's "Watermark" settings, a section of its settings page, for its admins;
 - ``desktop_editors``: what ONLYOFFICE Desktop Editors reach to connect: the status they check, the landing page.
 
 Views are short: they check who asks (connector/access.py), read the input, call one service and answer. Only

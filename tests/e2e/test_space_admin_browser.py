@@ -75,7 +75,8 @@ def test_it_administers_a_space_with_the_keyboard_and_deletes_it(
     assert_fits(tab, language)
     shots(tab.page, "settings")
     tab.page.locator("#id_name").fill("Platform")
-    tab.page.locator("form.form button[type=submit]").click()
+    # The settings form is the one with the name field (the page also has sections of other apps, a watermark say).
+    tab.page.locator("form.form", has=tab.page.locator("#id_name")).locator("button[type=submit]").click()
     expect(tab.page.locator("h1")).to_contain_text("Platform")
     assert Space.objects.get(pk=personas.space.pk).name == "Platform"
 

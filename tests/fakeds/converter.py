@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from xml.sax.saxutils import escape
 from . import tokens
 from .errors import DownloadFailed
 from .formats import FORMAT_CODES, KEY_PATTERN, ODF_BY_TYPE, OOXML_BY_TYPE, convert_targets, document_type
-from .rendering import CannotRender, render, source_lines
+from .rendering import CannotRender, page_png, render, source_lines
 
 if TYPE_CHECKING:
     from .blobs import Blob
@@ -46,11 +47,18 @@ def handle(server: FakeDocServer, body: Any, headers: Mapping[str, str], base_ur
     if isinstance(request, int):
         return {"error": request}
     key, url, input_type, output_type, title, is_async = request
+    thumbnail = _thumbnail(params.get("thumbnail"))
+    if isinstance(thumbnail, int):
+        return {"error": thumbnail}
+    if thumbnail is not None:
+        with server._lock:
+            server.thumbnail_options.append(thumbnail)
+    # As on the real server, the cache is keyed by key and output type only: the thumbnail option is not part of it.
     cache_key = f"conv_{key}_{output_type}"
     cached = server.conversion(cache_key)
     if cached is not None:
         return _answer(server, cache_key, cached, is_async, base_url)
-    conversion = _convert(server, key, url, input_type, output_type, title)
+    conversion = _convert(server, key, url, input_type, output_type, title, thumbnail)
     if is_async:
         # The first async answer is always "in progress"; the identical next request gets the result.
         server.store_conversion(cache_key, conversion)
@@ -83,7 +91,30 @@ def _parse(params: Mapping[str, Any]) -> tuple[str, str, str, str, str, bool] | 
     return key, url, input_type, output_type, title, params.get("async") is True
 
 
-def _convert(server: FakeDocServer, key: str, url: str, input_type: str, output_type: str, title: str) -> Conversion:
+def _thumbnail(raw: Any) -> dict[str, Any] | int | None:
+    """The `thumbnail` option as converterservice.js reads it: a JSON string is parsed (a malformed one throws,
+    which the server answers with -1), an object is taken as it is, anything falsy means none."""
+    if not raw:
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return UNKNOWN
+    # new CThumbnailData(obj) copies the four fields off whatever it is given; a non-object gives undefined ones.
+    fields = raw if isinstance(raw, dict) else {}
+    return {name: fields.get(name) for name in ("aspect", "first", "width", "height")}
+
+
+def _convert(
+    server: FakeDocServer,
+    key: str,
+    url: str,
+    input_type: str,
+    output_type: str,
+    title: str,
+    thumbnail: dict[str, Any] | None = None,
+) -> Conversion:
     stem = posixpath.splitext(title)[0] if _extension(title) else title
     conversion = Conversion(title=stem or "output", output_type=output_type)
     injected = server.take_conversion_failure()
@@ -97,6 +128,12 @@ def _convert(server: FakeDocServer, key: str, url: str, input_type: str, output_
         return conversion
     if output_type == input_type or server.converter_returns_input:
         data, content_type = source, "application/octet-stream"
+    elif output_type == "png":
+        try:
+            data, content_type = page_png(source_lines(source, input_type), document_type(input_type), thumbnail)
+        except CannotRender:
+            conversion.error = CONVERSION
+            return conversion
     else:
         try:
             data, content_type = render(source_lines(source, input_type), output_type, title=conversion.title)

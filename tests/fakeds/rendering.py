@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 import zlib
 
 import docx
@@ -161,6 +162,64 @@ def minimal_pdf(lines: list[str]) -> bytes:
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref_at)
     return bytes(out)
+
+
+# Page proportions (width, height) the fake draws each kind of document in.
+_PAGE = {"word": (210, 297), "pdf": (210, 297), "cell": (297, 210), "slide": (320, 180), "diagram": (297, 210)}
+
+
+def page_png(lines: list[str], kind: str | None, thumbnail: dict | None) -> tuple[bytes, str]:
+    """The first page as a PNG, sized like the real server sizes a thumbnail: ``aspect`` 0 fills the width x height
+    box, 1 keeps the page's proportions inside it, 2 (and no option) uses the page's own size. ``first: false``
+    makes the result a zip of pages, as on the real server. Each source line is a grey bar, so pages differ."""
+    page_w, page_h = _PAGE.get(kind or "word", (210, 297))
+    natural = (page_w * 2, page_h * 2)
+    option = thumbnail or {}
+    box_w, box_h = option.get("width"), option.get("height")
+    aspect = option.get("aspect")
+    if not isinstance(box_w, int) or not isinstance(box_h, int) or not 0 < box_w <= 4096 or not 0 < box_h <= 4096:
+        width, height = natural
+    elif aspect == 0:
+        width, height = box_w, box_h
+    elif aspect == 1:
+        scale = min(box_w / page_w, box_h / page_h)
+        width, height = max(1, round(page_w * scale)), max(1, round(page_h * scale))
+    else:
+        width, height = natural
+    data = _page_pixels(lines, width, height)
+    if option.get("first") is False:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("image1.png", data)
+        return buffer.getvalue(), "application/zip"
+    return data, "image/png"
+
+
+def _page_pixels(lines: list[str], width: int, height: int) -> bytes:
+    # Coarse on purpose: a thumbnail is looked at some 30 pixels wide, where thin lines would vanish.
+    margin = max(2, width // 8)
+    bar = max(1, height // 16)
+    gap = bar
+    white, grey, dark = b"\xff\xff\xff", b"\xb8\xbf\xc9", b"\x2b\x4c\x8c"
+    rows = []
+    for y in range(height):
+        row = white * width
+        index, offset = divmod(y - margin, gap + bar)
+        if y >= margin and offset < bar and index < len(lines) and y < height - margin:
+            usable = width - 2 * margin
+            length = max(1, min(usable, usable * min(len(lines[index]), 60) // 60))
+            ink = dark if index == 0 else grey
+            row = white * margin + ink * length + white * (width - margin - length)
+        rows.append(b"\x00" + row)
+    return _png_bytes(width, height, b"".join(rows))
+
+
+def _png_bytes(width: int, height: int, raw: bytes) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 2, 0, 0, 0])
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
 def minimal_png() -> bytes:

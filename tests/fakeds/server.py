@@ -99,6 +99,8 @@ class FakeDocServer(FaultInjection):
         self._conversions: dict[str, Any] = {}
         self._conversion_failure: tuple[int, int | None] | None = None
         self.converter_returns_input = False
+        # The `thumbnail` option of each conversion request that had one, as the converter read it.
+        self.thumbnail_options: list[Any] = []
         self._stopping = threading.Event()
         self._release = threading.Condition()
         self._release_generation = 0

@@ -1,0 +1,68 @@
+"""“New document” with templates in Chromium, 1280 and 390 px wide, English and German (tests/artifacts/)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+from PIL import Image, ImageDraw
+
+from connector import ds_settings
+from doctemplates.services import builtin_templates_install, template_create
+from tests.conftest import Personas
+from tests.doctemplates.conftest import builtin_bytes
+from tests.support.screens import screens
+
+
+def thumbnail_png() -> bytes:
+    """A page-like picture: white with a few grey lines and a blue title bar."""
+    image = Image.new("RGB", (96, 72), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((8, 6, 88, 14), fill="#2456c7")
+    for top in range(22, 66, 8):
+        draw.line((8, top, 80, top), fill="#b0b7c3", width=2)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_new_document_shows_the_templates_in_every_screen(personas: Personas, browser, live_server) -> None:
+    ds_settings.update(public_url="https://docs.example.com", jwt_secret="a-secret-long-enough-for-hs256-0123456789")
+    builtin_templates_install()
+    template_create(
+        name="Team weekly",
+        filename="weekly.docx",
+        chunks=[builtin_bytes("meeting-notes-en")],
+        space=personas.space,
+        created_by=personas.owner,
+        thumbnail_name="weekly.png",
+        thumbnail_chunks=[thumbnail_png()],
+    )
+
+    def check(screen) -> None:
+        page = screen.page
+        assert screen.status == 200
+        choices = page.locator("[data-template-choices] label")
+        assert choices.count() == 9
+        # The reader's language first: the German templates lead for a German reader.
+        leading = [choices.nth(index).inner_text() for index in range(4)]
+        expected = "Brief" if screen.language == "de" else "Letter"
+        assert any(expected in label for label in leading), leading
+        assert page.locator("img.template-thumb").count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= screen.width
+        choices.first.click()
+        assert choices.first.locator("input").is_checked()
+
+    shots = screens(
+        browser,
+        live_server,
+        personas.client_for("editor"),
+        reverse("onlyoffice-new", args=[personas.space.pk]),
+        folder="doctemplates-new-document",
+        state="with-templates",
+        check=check,
+    )
+    assert len(shots) == 4
