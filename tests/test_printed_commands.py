@@ -36,6 +36,9 @@ NEW_PASSWORD = "Zebra-Quartz-9182-Lantern"
 WITHOUT_A_DOCUMENT_SERVER = {
     "./manage.py onlyoffice check": "checks did not pass",
     "./manage.py onlyoffice recover": "The Document Server URL is not set.",
+    "./manage.py thumbnails": "The Document Server URL is not set.",
+    "./manage.py thumbnails --all": "The Document Server URL is not set.",
+    "./manage.py thumbnails --retry-failed": "The Document Server URL is not set.",
 }
 pytestmark = pytest.mark.slow
 
