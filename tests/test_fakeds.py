@@ -49,6 +49,8 @@ CACHE_LINK = re.compile(
     r"\?md5=[\w-]+&expires=(?P<expires>\d+)(&shardkey=[\w.=-]+)?&filename=(?P<filename>.+)$"
 )
 CREATED = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
+# Made once: a .docx written in another second differs in its zip entries' times.
+FIRST_VERSION = docx_bytes("first version")
 LASTSAVE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
@@ -93,7 +95,7 @@ def callback_fields(received) -> dict[str, Any]:
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     with Receiver() as peer:
-        peer.serve("/file", docx_bytes("first version"))
+        peer.serve("/file", FIRST_VERSION)
         yield peer
 
 
@@ -552,7 +554,7 @@ def test_it_returns_the_same_bytes_for_a_same_type_conversion(fake_ds: FakeDocSe
         fake_ds, {"url": receiver.url + "/file", "filetype": "docx", "outputtype": "docx", "key": "check_1"}
     )
 
-    assert requests.get(answer.json()["fileUrl"], timeout=5).content == docx_bytes("first version")
+    assert requests.get(answer.json()["fileUrl"], timeout=5).content == FIRST_VERSION
 
 
 def test_it_converts_async_in_progress_then_done(fake_ds: FakeDocServer, receiver: Receiver) -> None:
