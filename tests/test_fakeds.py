@@ -279,7 +279,8 @@ def test_it_announces_editors_but_never_viewers(fake_ds: FakeDocServer, receiver
 def test_it_saves_with_status_2_and_then_closes_the_key(fake_ds: FakeDocServer, receiver: Receiver) -> None:
     session = fake_ds.open(config_for(receiver, user="u1"))
     fake_ds.open(config_for(receiver, user="u2"))
-    session.edit("u1", docx_bytes("second version"))
+    second = docx_bytes("second version")
+    session.edit("u1", second)
     session.close("u1")
     record = session.close("u2")
 
@@ -290,7 +291,7 @@ def test_it_saves_with_status_2_and_then_closes_the_key(fake_ds: FakeDocServer, 
     assert (fields["status"], fields["users"], fields["actions"]) == (2, ["u2"], [{"type": 0, "userid": "u2"}])
     assert fields["notmodified"] is False and fields["filetype"] == "docx" and LASTSAVE.match(fields["lastsave"])
     assert CACHE_LINK.match(fields["url"])["file"] == "output.docx"
-    assert requests.get(fields["url"], timeout=5).content == docx_bytes("second version")
+    assert requests.get(fields["url"], timeout=5).content == second
     with zipfile.ZipFile(io.BytesIO(requests.get(fields["changesurl"], timeout=5).content)) as archive:
         assert json.loads(archive.read("changes.json"))[0]["user"] == {"id": "u1", "name": "User u1"}
     (change,) = fields["history"]["changes"]
@@ -299,7 +300,7 @@ def test_it_saves_with_status_2_and_then_closes_the_key(fake_ds: FakeDocServer, 
     assert record.retried and record.succeeded
     with pytest.raises(KeyClosedForEditing):
         fake_ds.open(config_for(receiver, user="u3"))
-    assert fake_ds.open(config_for(receiver, user="u3", mode="view")).document == docx_bytes("second version")
+    assert fake_ds.open(config_for(receiver, user="u3", mode="view")).document == second
 
 
 def test_it_forcesaves_on_the_save_button_and_keeps_the_key(fake_ds: FakeDocServer, receiver: Receiver) -> None:
