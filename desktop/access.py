@@ -42,7 +42,7 @@ def resolve(token: str) -> DavRequest | Refused:
     access: Access = "edit" if link.access == "edit" and can_edit(role) else "view"
     if not can_view(role) or (access == "view" and not can_download(role)):
         return Refused(403, _("You may view this file on the site, but not open a copy of it in a desktop app."))
-    kept_alive = locks.live().filter(attachment=attachment, user=user, link_hash=link.digest).exists()
+    kept_alive = locks.live_through(attachment=attachment, user=user, link_digest=link.digest).exists()
     if not (fresh(link, seconds=settings.DESKTOP_LINK_SECONDS) or kept_alive):
         return Refused(403, _("This link has expired. Open the file again from the site."))
     version = Version.objects.get(attachment=attachment, number=attachment.current_version)

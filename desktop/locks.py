@@ -49,6 +49,12 @@ def live(attachments: QuerySet[Attachment] | None = None) -> QuerySet[DesktopLoc
     return locks if attachments is None else locks.filter(attachment__in=attachments)
 
 
+def live_through(*, attachment: Attachment, user: User, link_digest: str) -> QuerySet[DesktopLock]:
+    """The user's live lock on the file taken through this link (desktop.links.Link.digest): it keeps the link
+    working past its first minutes, and names the lock of the app's writes that name none."""
+    return live().filter(attachment=attachment, user=user, link_hash=link_digest)
+
+
 def lock_create(
     *, attachment_id: int, user_id: int, link_digest: str, owner: str, scope: str, timeout: int | None
 ) -> DesktopLock:

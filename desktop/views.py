@@ -129,7 +129,7 @@ def _own_lock_as_if_header(environ: dav.Environ, found: dav.DavRequest) -> None:
     if method == "PUT" and isinstance(named, str) and named.strip():
         environ["HTTP_IF"] = f"({named.strip()})"
     elif method == "PROPPATCH":
-        own = locks.live().filter(attachment=found.attachment, user=found.user, link_hash=found.link.digest).first()
+        own = locks.live_through(attachment=found.attachment, user=found.user, link_digest=found.link.digest).first()
         if own is not None:
             environ["HTTP_IF"] = f"(<{own.token}>)"
 

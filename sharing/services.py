@@ -119,7 +119,7 @@ def link_open(secret: str) -> ShareLink:
     )
     if link is None or link.attachment.deleted_at is not None or not creator_may_share(link):
         raise LinkGone
-    if link.expires_at is not None and link.expires_at <= timezone.now():
+    if expired(link):
         raise LinkExpired
     ShareLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
     return link
@@ -132,10 +132,15 @@ def creator_may_share(link: ShareLink) -> bool:
     return Membership.objects.filter(space_id=link.attachment.space_id, user=creator, role__in=_SHARERS).exists()
 
 
+def expired(link: ShareLink) -> bool:
+    return link.expires_at is not None and link.expires_at <= timezone.now()
+
+
 def link_works(link: ShareLink) -> bool:
-    """For lists: whether the link opens now."""
-    expired = link.expires_at is not None and link.expires_at <= timezone.now()
-    return link.revoked_at is None and not expired and link.attachment.deleted_at is None and creator_may_share(link)
+    """Whether the link opens now (the lists' status, and a guest's role)."""
+    return (
+        link.revoked_at is None and not expired(link) and link.attachment.deleted_at is None and creator_may_share(link)
+    )
 
 
 def password_check(*, link: ShareLink, password: str, client: str) -> bool:
@@ -168,7 +173,6 @@ def guest_role(user: User, attachment: Attachment) -> Role | None:
     if guest is None or guest.link.attachment_id != attachment.pk:
         return None
     link = guest.link
-    expired = link.expires_at is not None and link.expires_at <= timezone.now()
-    if link.revoked_at is not None or expired or not creator_may_share(link):
+    if not link_works(link):
         return None
     return role_of_access(parse_access(link.access))
