@@ -145,6 +145,7 @@ def open_in(open_browser: Any, user: Any, language: str, viewport: dict[str, int
 
 def assert_fits(tab: Tab, language: str) -> None:
     """The page is in ``language`` and no wider than the screen."""
+    tab.page.wait_for_load_state("domcontentloaded")
     assert tab.page.evaluate("document.documentElement.lang") == language
     width = tab.page.viewport_size["width"]
     assert tab.page.evaluate("document.documentElement.scrollWidth") <= width

@@ -34,6 +34,7 @@ def test_it_moves_a_file_to_the_trash_restores_one_and_deletes_one_for_good(
     # From the file's page: "Move to trash…", then the confirmation.
     tab.goto(reverse("attachment_detail", args=[budget.pk]))
     tab.page.locator(f".danger-zone a[href='{reverse('attachment_delete', args=[budget.pk])}']").click()
+    tab.page.wait_for_url(f"**{reverse('attachment_delete', args=[budget.pk])}")
     assert_fits(tab, language)
     shots(tab.page, "move-to-trash-confirm")
     tab.page.locator("form.danger-zone button[type=submit]").click()
@@ -61,6 +62,7 @@ def test_it_moves_a_file_to_the_trash_restores_one_and_deletes_one_for_good(
 
     # Delete for good, after a confirmation.
     tab.page.locator(f"tr[data-trashed-id='{notes.pk}'] a[href$='/purge/']").click()
+    tab.page.wait_for_url("**/purge/")
     assert_fits(tab, language)
     shots(tab.page, "purge-confirm")
     tab.page.locator("form.danger-zone button[type=submit]").click()
