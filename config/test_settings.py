@@ -35,6 +35,11 @@ TEST_RUN_DIR = _run_dir()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not SQLite's default in-memory test database, so that worker processes can open it too.
     DATABASES["default"]["TEST"] = {"NAME": str(TEST_RUN_DIR / "test-db.sqlite3")}
+elif not os.environ.get("TEST_RUN_DIR"):
+    # One test database per run, not Django's fixed test_<name>: two runs on one server (a developer's and an
+    # editor's check, or CI's two storage runs) would otherwise drop each other's database mid-run. Workers are
+    # given the test database's own name in DATABASE_URL and create nothing.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{TEST_RUN_DIR.name[9:]}"}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Shared with the workers (unlike the local-memory cache), so that a value one process sets the other sees.
