@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint types format migrations-check messages venv demo clean
+.PHONY: run test test-s3 lint types format migrations-check messages venv demo clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=python3.11")'
@@ -59,11 +59,19 @@ messages: venv
 		$(VENV)/bin/pybabel compile -d locale -D django -l $$lang --statistics; \
 	done
 
-# The order of CI: lint, types, migrations, then the tests.
+# The order of CI: lint, types, migrations, then the tests: the whole suite, then its storage-touching tests again
+# with files in S3 (test-s3).
 test: lint types migrations-check
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-s3
 
-# 200 editing sessions over 60 s against gunicorn, Celery, PostgreSQL, Redis and the fake DS (bench/README.md).
+# The tests that the file-system run saw write files (tests/artifacts/storage-tests.txt), each on a fresh bucket
+# of moto's S3 server through django-storages and boto3 (tests/support/storage_run.py); S3_PYTEST_ARGS passes flags.
+test-s3: venv
+	$(VENV)/bin/pytest --storage=s3 $(S3_PYTEST_ARGS)
+
+# 1,000 editing sessions over 300 s with the real DS's traffic: two web nodes behind bench/balancer.py, S3 (moto),
+# Celery, PostgreSQL, Redis and the fake DS (bench/README.md).
 # Needs PostgreSQL and Redis on 127.0.0.1 (or BENCH_POSTGRES_URL / BENCH_REDIS_URL); BENCH_ARGS passes flags.
 bench-load: venv
 	$(PY) -m bench.load $(BENCH_ARGS)

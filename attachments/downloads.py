@@ -1,21 +1,36 @@
-"""The one way a stored version goes out over HTTP: streamed, with its real type and display name."""
+"""How a stored version goes out over HTTP: streamed, with its real type and display name; for the Document Server
+on S3, optionally a redirect to a presigned URL of the bucket (``version_redirect``)."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
-from typing import TypeVar
+from collections.abc import Mapping
+from typing import BinaryIO, Protocol, TypeVar, cast
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.files import File
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+)
 from django.utils.http import content_disposition_header
 
 from attachments.models import Attachment, Version
+from attachments.storage import open_stream, s3_storage
 
 ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
+
+
+class _PresigningStorage(Protocol):
+    """django-storages' ``S3Storage.url``: a presigned GET URL, with extra ``get_object`` parameters."""
+
+    def url(self, name: str, parameters: Mapping[str, str] | None = None, expire: int | None = None) -> str: ...
 
 
 def version_response(request: HttpRequest, *, attachment: Attachment, version: Version) -> HttpResponseBase:
@@ -31,13 +46,39 @@ def version_response(request: HttpRequest, *, attachment: Attachment, version: V
     if proxied is not None:
         proxied["ETag"] = etag
         return never_rendered(proxied, filename=attachment.title)
-    handle = default_storage.open(version.stored_name, "rb")
+    handle = open_stream(version.stored_name)
     _cork_until_closed(request, handle)
     response = FileResponse(handle, content_type=version.content_type or "application/octet-stream")
     response["Content-Length"] = str(version.size)
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
     return never_rendered(response, filename=attachment.title)
+
+
+def version_redirect(
+    request: HttpRequest, *, attachment: Attachment, version: Version, expires_in: int
+) -> HttpResponseBase:
+    """A 302 to a presigned GET URL of the version's object in the bucket, valid ``expires_in`` seconds.
+
+    For the Document Server only, once its link token and JWT have passed (connector/views/docserver.py): the
+    bucket then sends the bytes instead of this process. The URL asks S3 for our display name and type
+    (response-content-disposition and -type), but S3 cannot add ``never_rendered``'s nosniff and sandbox, and a
+    presigned URL works for whoever it is passed on to until it expires: so people's downloads keep streaming.
+    Streams here too (``version_response``) for HEAD, since the signature covers the method and S3 would refuse
+    it, and when the storage cannot presign (files on disk, which the settings refuse with this option).
+    """
+    bucket = s3_storage()
+    if request.method != "GET" or bucket is None:
+        return version_response(request, attachment=attachment, version=version)
+    storage = cast(_PresigningStorage, bucket)
+    parameters = {
+        "ResponseContentDisposition": content_disposition_header(True, attachment.title) or "attachment",
+        "ResponseContentType": version.content_type or "application/octet-stream",
+    }
+    response = HttpResponseRedirect(storage.url(version.stored_name, parameters=parameters, expire=expires_in))
+    # A redirect kept by a cache would outlive the URL's signature.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def never_rendered(response: ResponseT, *, filename: str) -> ResponseT:
@@ -57,7 +98,7 @@ def never_rendered(response: ResponseT, *, filename: str) -> ResponseT:
     return response
 
 
-def _cork_until_closed(request: HttpRequest, handle: File[bytes]) -> None:
+def _cork_until_closed(request: HttpRequest, handle: BinaryIO) -> None:
     """Under gunicorn, send the file in full TCP segments, as nginx does with ``tcp_nopush``.
 
     gunicorn writes the headers, then hands the whole file to one sendfile(2). On loopback, a 200 MB file took

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from typing import BinaryIO, cast
 
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import Storage, default_storage, storages
 
 from attachments.filenames import file_type
 
 CHUNK_SIZE = 1024 * 1024
+# The class STORAGE_BACKEND=s3 configures (config/settings.py); named, so that disk storage never imports boto3.
+S3_BACKEND = "storages.backends.s3.S3Storage"
 
 # Office types are missing from the mime tables of slim images; the content type decides how browsers
 # and the Document Server treat a download, so never leave them to chance.
@@ -134,8 +136,32 @@ def store_chunks(chunks: Iterable[bytes], *, name: str, max_size: int | None = N
 
 
 def open_chunks(name: str, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-    with default_storage.open(name, "rb") as handle:
+    with open_stream(name) as handle:
         yield from iter(lambda: handle.read(chunk_size), b"")
+
+
+def open_stream(name: str) -> BinaryIO:
+    """The stored file for reading front to back, its first bytes at once, in constant memory.
+
+    django-storages' S3 file fetches the whole object before the first read returns: a 50 MB download (to a
+    person, to the Document Server) sent nothing until all 50 MB had come from the bucket. From a bucket this is
+    the object's own body, read as it arrives; from disk, the file.
+    """
+    bucket = s3_storage()
+    if bucket is None:
+        return cast(BinaryIO, default_storage.open(name, "rb"))
+    from storages.utils import clean_name  # boto3 and django-storages are imported only where S3 is used
+
+    # The storage's own name → key rule: its location prefix, its refusal of names that climb out of it.
+    key = bucket._normalize_name(clean_name(name))  # type: ignore[attr-defined]  # S3Storage's, not Storage's
+    return cast(BinaryIO, bucket.bucket.Object(key).get()["Body"])  # type: ignore[attr-defined]  # S3Storage's
+
+
+def s3_storage() -> Storage | None:
+    """The default storage when it is the bucket ``STORAGE_BACKEND=s3`` configures (config/settings.py)."""
+    storage = storages["default"]
+    kind = type(storage)
+    return storage if f"{kind.__module__}.{kind.__qualname__}" == S3_BACKEND else None
 
 
 def delete_quietly(name: str) -> None:

@@ -199,12 +199,16 @@ STORAGES = {
 
 def _s3_storage() -> dict[str, object]:
     """Uploaded files in an S3-compatible bucket (django-storages), configured only from the environment."""
+    from boto3.s3.transfer import TransferConfig  # only with S3: no boto3 import for files on disk
+
     bucket = env_str("AWS_STORAGE_BUCKET_NAME")
     if not bucket:
         raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME")
     addressing = env_str("AWS_S3_ADDRESSING_STYLE", "auto")
     if addressing not in {"auto", "path", "virtual"}:
         raise ImproperlyConfigured(f"AWS_S3_ADDRESSING_STYLE={addressing!r} is not one of auto, path, virtual")
+    uploads = TransferConfig(max_concurrency=4)
+    uploads.max_in_memory_upload_chunks = 4  # s3transfer reads it; boto3's TransferConfig takes no such argument
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -222,6 +226,13 @@ def _s3_storage() -> dict[str, object]:
             "querystring_auth": True,
             "custom_domain": None,  # a public domain would bypass the signed, expiring URLs
             "signature_version": "s3v4",
+            # A file opened for reading is fetched whole before its first byte is read: into memory without a
+            # limit (django-storages' default of 0), into a temporary file past this. Downloads stream from the
+            # bucket instead (attachments/storage.py: open_stream); this bounds every other reader.
+            "max_memory_size": 1024 * 1024,
+            # An upload from a stream (a DS save, a WebDAV PUT) holds up to this many 8 MB parts in memory; boto3's
+            # 10, and 10 threads, kept a 200 MB save's worker ~220 MB above the disk storage's (docs/performance.md).
+            "transfer_config": uploads,
         },
     }
 
@@ -326,6 +337,26 @@ ONLYOFFICE_CONNECTOR_URL = env_checked("ONLYOFFICE_CONNECTOR_URL", validators.ht
 ONLYOFFICE_JWT_SECRET = env_checked("ONLYOFFICE_JWT_SECRET", validators.jwt_secret)  # or ONLYOFFICE_JWT_SECRET_FILE
 ONLYOFFICE_JWT_HEADER = env_checked("ONLYOFFICE_JWT_HEADER", validators.header_name)
 ONLYOFFICE_VERIFY_TLS = env_bool("ONLYOFFICE_VERIFY_TLS", None)
+# `presigned`: the DS's file downloads, once their link token and JWT pass, answer 302 to a presigned GET URL of the
+# object, valid this many seconds, so that the bucket sends the bytes (connector/views/docserver.py, docs/deploy.md).
+# People's downloads keep streaming. Only S3 can presign: with files on disk it is refused here, not ignored.
+ONLYOFFICE_DOWNLOAD_REDIRECT = (env_str("ONLYOFFICE_DOWNLOAD_REDIRECT") or "off").lower()
+if ONLYOFFICE_DOWNLOAD_REDIRECT not in {"off", "presigned"}:
+    raise ImproperlyConfigured(
+        f"ONLYOFFICE_DOWNLOAD_REDIRECT={ONLYOFFICE_DOWNLOAD_REDIRECT!r} is not one of off, presigned"
+    )
+if ONLYOFFICE_DOWNLOAD_REDIRECT == "presigned" and STORAGE_BACKEND != "s3":
+    raise ImproperlyConfigured(
+        "ONLYOFFICE_DOWNLOAD_REDIRECT=presigned needs STORAGE_BACKEND=s3: files on disk have no URL the Document "
+        "Server could be sent to; unset it (the DS then downloads through the app)"
+    )
+# The DS follows the redirect at once; the margin is for the clocks of the app and of S3, which must agree to it.
+ONLYOFFICE_DOWNLOAD_REDIRECT_SECONDS = env_int("ONLYOFFICE_DOWNLOAD_REDIRECT_SECONDS", 120, minimum=10)
+if ONLYOFFICE_DOWNLOAD_REDIRECT_SECONDS > 3600:
+    raise ImproperlyConfigured(
+        f"ONLYOFFICE_DOWNLOAD_REDIRECT_SECONDS={ONLYOFFICE_DOWNLOAD_REDIRECT_SECONDS} must be at most 3600: "
+        "the URL lets whoever holds it read the file until it expires"
+    )
 
 EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND",
@@ -391,6 +422,9 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         # At DEBUG urllib3 logs every URL with its query: the DS's signed file links and our link tokens.
         "urllib3": {"level": "INFO"},
+        # At DEBUG botocore logs the canonical query and the signature of every presigned URL it makes, which
+        # together are the URL: with ONLYOFFICE_DOWNLOAD_REDIRECT a working link to the file.
+        "botocore": {"level": "INFO"},
     },
 }
 

@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
@@ -23,8 +24,12 @@ from django.test import Client
 from attachments import services
 from attachments.models import Attachment, Role, Space
 
+if TYPE_CHECKING:
+    from tests.support.s3 import S3Server
+
 # The `celery_worker_process` fixture: real worker processes that share this test's database, files and cache.
 pytest_plugins = [
+    "tests.support.storage_run",
     "tests.support.workers",
     "tests.support.browser",
     "tests.support.canary",
@@ -64,17 +69,20 @@ def _required_services(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_media(settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def _isolated_media(
+    request: pytest.FixtureRequest, settings, tmp_path_factory: pytest.TempPathFactory, s3_server: S3Server
+) -> Iterator[Path]:
     """Every test writes files into its own folder, so tests never see each other's files.
 
-    The folder is the fixture's value: worker processes started for the test are pointed at it.
+    The folder is the fixture's value: worker processes started for the test are pointed at it. In the S3 run
+    (``--storage=s3``) the default storage is a fresh bucket instead, and the folder stays empty
+    (tests/support/storage_run.py).
     """
+    from tests.support import storage_run  # here: a plugin imported early escapes assert rewriting
+
     location = tmp_path_factory.mktemp("media")
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}},
-    }
-    yield location
+    with storage_run.default_storage_for(request, settings, location, s3_server):
+        yield location
     shutil.rmtree(location, ignore_errors=True)
 
 

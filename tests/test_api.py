@@ -19,6 +19,7 @@ from rest_framework.authtoken.models import Token
 from attachments import trash, uploads
 from attachments.models import Attachment, Membership, Role, Space, Version
 from tests.conftest import Personas, make_user
+from tests.support.storage_run import stored_names
 
 PERSONAS = ["anonymous", "outsider", "viewer", "editor", "owner", "staff"]
 
@@ -32,8 +33,8 @@ def upload(name: str = "notes.txt", content: bytes = b"hello") -> SimpleUploaded
     return SimpleUploadedFile(name, content, content_type="application/octet-stream")
 
 
-def stored_files() -> list[Path]:
-    return [path for path in Path(default_storage.location).rglob("*") if path.is_file()]
+def stored_files() -> list[str]:
+    return sorted(stored_names())
 
 
 # --- the permission matrix ---------------------------------------------------------------------------

@@ -6,10 +6,10 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import docx
 import pytest
+from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from connector.docserver import CONVERSION_ERRORS
 from connector.models import ConversionJob
 from tests.conftest import Personas
 from tests.fakeds import FakeDocServer
+from tests.support.storage_run import stored_names
 
 ODT_BYTES = b"PK\x03\x04 an odt the fake Document Server does not read, so it converts a placeholder"
 
@@ -29,12 +30,6 @@ ODT_BYTES = b"PK\x03\x04 an odt the fake Document Server does not read, so it co
 def connected(live_server, fake_ds: FakeDocServer, personas: Personas) -> FakeDocServer:
     ds_settings.update(public_url=fake_ds.url, jwt_secret=fake_ds.secret, connector_url=live_server.url)
     return fake_ds
-
-
-@pytest.fixture
-def media(_isolated_media: Path) -> Path:
-    """This test's storage folder, to see which files a conversion left."""
-    return _isolated_media
 
 
 @pytest.fixture
@@ -62,8 +57,8 @@ def _status(client: Client, job: ConversionJob) -> dict:
     return response.json()
 
 
-def _stored_files(media: Path) -> set[str]:
-    return {str(path.relative_to(media)) for path in media.rglob("*") if path.is_file()}
+def _stored_files() -> set[str]:
+    return stored_names()
 
 
 # --- convert to OOXML ------------------------------------------------------------------------------------
@@ -137,10 +132,10 @@ def test_it_offers_to_open_the_converted_file_in_the_editor(connected, personas,
 # --- download as -----------------------------------------------------------------------------------------
 
 
-def test_it_lets_a_viewer_download_a_file_as_pdf(connected, personas, make_attachment, media) -> None:
+def test_it_lets_a_viewer_download_a_file_as_pdf(connected, personas, make_attachment) -> None:
     original = make_attachment(personas.space, "Quarterly Report.docx", _docx_bytes("Revenue went up"))
     client = personas.client_for("viewer")
-    before = _stored_files(media)
+    before = _stored_files()
 
     job, response = _start(client, original, kind="download", output_type="pdf")
 
@@ -160,7 +155,7 @@ def test_it_lets_a_viewer_download_a_file_as_pdf(connected, personas, make_attac
     assert Attachment.objects.filter(space=personas.space).count() == 1
     job.refresh_from_db()
     assert job.result_file.startswith(f"conversions/{job.pk}/")
-    assert _stored_files(media) - before == {job.result_file}
+    assert _stored_files() - before == {job.result_file}
 
 
 def test_it_names_a_download_safely_in_content_disposition(connected, personas, make_attachment) -> None:
@@ -194,10 +189,10 @@ def test_it_refuses_a_format_the_table_does_not_allow_beside_the_field(offline, 
 
 @pytest.mark.parametrize("code", sorted(CONVERSION_ERRORS, reverse=True))
 def test_it_turns_each_conversion_error_into_its_message_and_stores_nothing(
-    connected, retrying, personas, make_attachment, media, code
+    connected, retrying, personas, make_attachment, code
 ) -> None:
     original = make_attachment(personas.space, "Minutes.odt", ODT_BYTES)
-    files_before = _stored_files(media)
+    files_before = _stored_files()
     connected.fail_conversion(code)
     client = personas.client_for("editor")
 
@@ -213,12 +208,12 @@ def test_it_turns_each_conversion_error_into_its_message_and_stores_nothing(
     assert expected.replace("'", "&#39;") in page
     assert "Try again" in page
     assert list(Attachment.objects.filter(space=personas.space).values_list("title", flat=True)) == ["Minutes.odt"]
-    assert _stored_files(media) == files_before
+    assert _stored_files() == files_before
 
 
-def test_it_stores_no_download_file_when_the_conversion_fails(connected, personas, make_attachment, media):
+def test_it_stores_no_download_file_when_the_conversion_fails(connected, personas, make_attachment):
     original = make_attachment(personas.space, "Notes.docx", _docx_bytes("x"))
-    files_before = _stored_files(media)
+    files_before = _stored_files()
     connected.fail_conversion(-3)
     client = personas.client_for("viewer")
 
@@ -227,7 +222,7 @@ def test_it_stores_no_download_file_when_the_conversion_fails(connected, persona
     job.refresh_from_db()
     assert job.state == "failed" and job.error_code == -3 and job.result_file == ""
     assert client.get(reverse("onlyoffice-conversion-file", args=[job.pk])).status_code == 404
-    assert _stored_files(media) == files_before
+    assert _stored_files() == files_before
 
 
 def test_it_retries_a_transient_error_and_then_succeeds(connected, retrying, personas, make_attachment) -> None:
@@ -443,7 +438,7 @@ def test_it_joins_a_double_click_to_the_job_under_way(offline, personas, make_at
 # --- the sweep -------------------------------------------------------------------------------------------
 
 
-def test_it_sweeps_download_files_older_than_a_day(connected, personas, make_attachment, media) -> None:
+def test_it_sweeps_download_files_older_than_a_day(connected, personas, make_attachment) -> None:
     original = make_attachment(personas.space, "Notes.docx", _docx_bytes("x"))
     client = personas.client_for("viewer")
     old, _response = _start(client, original, kind="download", output_type="pdf")
@@ -454,15 +449,15 @@ def test_it_sweeps_download_files_older_than_a_day(connected, personas, make_att
 
     assert sweep.conversion_files_sweep() == 1
 
-    assert not (media / old.result_file).exists()
-    assert (media / fresh.result_file).exists()
+    assert not default_storage.exists(old.result_file)
+    assert default_storage.exists(fresh.result_file)
     assert client.get(reverse("onlyoffice-conversion-file", args=[old.pk])).status_code == 404
     assert "removed after a day" in _status(client, old)["message"]
     assert client.get(reverse("onlyoffice-conversion-file", args=[fresh.pk])).status_code == 200
     assert sweep.conversion_files_sweep() == 0
 
 
-def test_it_sweeps_the_download_file_of_a_deleted_attachment(connected, personas, make_attachment, media):
+def test_it_sweeps_the_download_file_of_a_deleted_attachment(connected, personas, make_attachment):
     from attachments.services import attachment_delete
 
     original = make_attachment(personas.space, "Notes.docx", _docx_bytes("x"))
@@ -472,7 +467,7 @@ def test_it_sweeps_the_download_file_of_a_deleted_attachment(connected, personas
     attachment_delete(attachment=original)
 
     assert sweep.conversion_files_sweep() == 1
-    assert not (media / job.result_file).exists()
+    assert not default_storage.exists(job.result_file)
 
 
 def _docx_bytes(text: str) -> bytes:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from attachments import ooxml
@@ -28,11 +29,6 @@ from tests.test_fakeds import convert
 def connected(live_server, fake_ds: FakeDocServer, personas) -> FakeDocServer:
     ds_settings.update(public_url=fake_ds.url, jwt_secret=fake_ds.secret, connector_url=live_server.url)
     return fake_ds
-
-
-@pytest.fixture
-def media(_isolated_media: Path) -> Path:
-    return _isolated_media
 
 
 def odt_bytes() -> bytes:
@@ -73,11 +69,11 @@ def test_it_fakes_a_converter_that_returns_its_input_unchanged(fake_ds: FakeDocS
 
 
 def test_it_fails_a_download_as_pdf_that_is_not_a_pdf_and_stores_nothing(
-    connected, personas, make_attachment, media, caplog
+    connected, personas, make_attachment, caplog
 ) -> None:
     source = ooxml.docx_bytes(["Revenue went up"])
     original = make_attachment(personas.space, "Quarterly Report.docx", source)
-    files_before = _stored_files(media)
+    files_before = _stored_files()
     connected.return_input_unchanged()
     client = personas.client_for("viewer")
 
@@ -93,7 +89,7 @@ def test_it_fails_a_download_as_pdf_that_is_not_a_pdf_and_stores_nothing(
     page = client.get(response["Location"]).content.decode()
     assert "The Document Server returned a file that is not in the PDF format." in page
     assert "Try again" in page
-    assert _stored_files(media) == files_before
+    assert _stored_files() == files_before
     assert Attachment.objects.filter(space=personas.space).count() == 1
     assert _rejections(caplog) == [
         f"conversion {job.pk} rejected: expected pdf, the Document Server returned docx "
@@ -103,11 +99,9 @@ def test_it_fails_a_download_as_pdf_that_is_not_a_pdf_and_stores_nothing(
     assert connected.requests_to("/cache/files/")
 
 
-def test_it_adds_no_attachment_when_the_ooxml_result_is_not_ooxml(
-    connected, personas, make_attachment, media, caplog
-) -> None:
+def test_it_adds_no_attachment_when_the_ooxml_result_is_not_ooxml(connected, personas, make_attachment, caplog) -> None:
     original = make_attachment(personas.space, "Minutes.odt", odt_bytes())
-    files_before = _stored_files(media)
+    files_before = _stored_files()
     connected.return_input_unchanged()
     client = personas.client_for("editor")
 
@@ -117,7 +111,7 @@ def test_it_adds_no_attachment_when_the_ooxml_result_is_not_ooxml(
     assert status["state"] == "failed", status
     assert status["message"] == "The Document Server returned a file that is not in the DOCX format."
     assert list(Attachment.objects.filter(space=personas.space).values_list("title", flat=True)) == ["Minutes.odt"]
-    assert _stored_files(media) == files_before
+    assert _stored_files() == files_before
     assert "expected docx, the Document Server returned odt" in _rejections(caplog)[0]
 
 
@@ -133,7 +127,7 @@ def test_it_adds_no_attachment_when_the_ooxml_result_is_not_ooxml(
     ],
 )
 def test_it_still_stores_a_result_of_the_right_type(
-    connected, personas, make_attachment, media, caplog, title, content, kind, output_type
+    connected, personas, make_attachment, caplog, title, content, kind, output_type
 ) -> None:
     original = make_attachment(personas.space, title, content)
     client = personas.client_for("editor")
@@ -145,7 +139,7 @@ def test_it_still_stores_a_result_of_the_right_type(
     if kind == "ooxml":
         assert job.result_attachment.title == f"{title.rsplit('.', 1)[0]}.{output_type}"
     else:
-        assert (media / job.result_file).is_file()
+        assert default_storage.exists(job.result_file)
     assert _rejections(caplog) == []
 
 

@@ -18,7 +18,6 @@ import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -35,17 +34,12 @@ from attachments.models import Attachment, Space, Version
 from connector import ds_settings
 from connector.models import ConversionJob
 from tests.conftest import Personas
+from tests.support.storage_run import stored_names
 
 KEEP_DOCX = "Keep the extension .docx: the file's type cannot be changed by renaming it."
 NO_EXTENSION = "Leave the name without an extension: the file's type cannot be changed by renaming it."
 VERSION_DOCX = "The new version must be a .docx file, like the current one."
 MakeAttachment = Callable[..., Attachment]
-
-
-@pytest.fixture
-def media(_isolated_media: Path) -> Path:
-    """This test's storage folder, to see that a refused write left no file."""
-    return _isolated_media
 
 
 def shown(response) -> str:
@@ -57,8 +51,8 @@ def titles(space: Space) -> list[str]:
     return sorted(Attachment.objects.filter(space=space).values_list("title", flat=True))
 
 
-def stored_files(media: Path) -> list[Path]:
-    return [path for path in media.rglob("*") if path.is_file()]
+def stored_files() -> list[str]:
+    return sorted(stored_names())
 
 
 def page_rename(client: Client, attachment: Attachment, title: str):
@@ -164,10 +158,10 @@ def test_it_holds_the_editors_rename_to_the_same_rule(editing_setup, make_attach
 
 
 def test_it_refuses_a_new_version_of_another_type_through_the_api(
-    personas: Personas, make_attachment: MakeAttachment, media: Path
+    personas: Personas, make_attachment: MakeAttachment
 ) -> None:
     attachment = make_attachment(personas.space, "Report.docx")
-    files_before = stored_files(media)
+    files_before = stored_files()
 
     response = personas.client_for("editor").post(
         f"/api/attachments/{attachment.pk}/versions/", {"file": SimpleUploadedFile("evil.pdf", b"%PDF-1.7")}
@@ -176,7 +170,7 @@ def test_it_refuses_a_new_version_of_another_type_through_the_api(
     assert response.status_code == 400
     assert response.json() == {"file": [VERSION_DOCX]}
     assert list(attachment.versions.values_list("number", flat=True)) == [1]
-    assert stored_files(media) == files_before
+    assert stored_files() == files_before
 
 
 @pytest.mark.parametrize("xhr", [False, True])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -18,6 +17,7 @@ from attachments import actions, services
 from attachments.actions import Action, RowExtras, Status
 from attachments.models import Attachment, Membership, Role, Version
 from tests.conftest import Personas
+from tests.support.storage_run import stored_names
 
 PERSONAS = ["anonymous", "outsider", "viewer", "editor", "owner", "staff"]
 RANK = {"outsider": 0, "viewer": 1, "editor": 2, "owner": 3, "staff": 3}
@@ -107,8 +107,8 @@ def _stored_bytes(version: Version) -> bytes:
         return handle.read()
 
 
-def _stored_files() -> list[Path]:
-    return [path for path in Path(default_storage.location).rglob("*") if path.is_file()]
+def _stored_files() -> list[str]:
+    return sorted(stored_names())
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

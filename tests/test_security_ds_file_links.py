@@ -94,6 +94,7 @@ def test_it_never_lets_a_browser_render_a_document_server_link(personas, report,
     assert_never_rendered(Client().get(local(url)))
 
 
+@pytest.mark.filesystem_only("nginx and Apache send files from the local media folder")
 @pytest.mark.parametrize("mode", ["x-accel-redirect", "x-sendfile"])
 def test_it_keeps_the_headers_when_the_proxy_sends_the_file(personas, report, settings, mode: str) -> None:
     settings.ATTACHMENTS_SENDFILE = mode

@@ -11,6 +11,9 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 
+# With files in a bucket there is no path to hand over: the app streams (tests/test_storage_s3.py).
+LOCAL_FILES = pytest.mark.filesystem_only("nginx and Apache send files from the local media folder")
+
 
 @pytest.fixture
 def report(personas, make_attachment):
@@ -30,6 +33,7 @@ def test_it_streams_the_file_itself_when_sendfile_is_off(client, personas, repor
     assert "X-Accel-Redirect" not in response and "X-Sendfile" not in response
 
 
+@LOCAL_FILES
 def test_it_hands_the_file_to_nginx_with_x_accel_redirect(client, personas, report, settings):
     settings.ATTACHMENTS_SENDFILE = "x-accel-redirect"
     settings.ATTACHMENTS_SENDFILE_PREFIX = "/internal-files/"
@@ -43,6 +47,7 @@ def test_it_hands_the_file_to_nginx_with_x_accel_redirect(client, personas, repo
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
+@LOCAL_FILES
 def test_it_hands_the_absolute_path_to_apache_with_x_sendfile(client, personas, report, settings):
     settings.ATTACHMENTS_SENDFILE = "x-sendfile"
     response = _download(client, personas.viewer, report)
@@ -85,6 +90,7 @@ def test_under_gunicorn_it_corks_the_connection_while_the_file_goes_out_and_unco
     assert not _corked(tcp_connection)
 
 
+@LOCAL_FILES
 def test_it_leaves_the_connection_alone_when_nginx_sends_the_file(client, personas, report, settings, tcp_connection):
     settings.ATTACHMENTS_SENDFILE = "x-accel-redirect"
     client.force_login(personas.viewer)

@@ -195,6 +195,8 @@ def test_it_starts_with_good_onlyoffice_variables_and_cleans_them(tmp_path: Path
         "ONLYOFFICE_JWT_SECRET": "a-secret-from-a-file",
         "ONLYOFFICE_JWT_HEADER": "AuthorizationJwt",
         "ONLYOFFICE_VERIFY_TLS": False,
+        "ONLYOFFICE_DOWNLOAD_REDIRECT": "off",
+        "ONLYOFFICE_DOWNLOAD_REDIRECT_SECONDS": 120,
     }, shown.stderr
     assert json.loads(unset.stdout) == {
         "ONLYOFFICE_URL": "",
@@ -203,6 +205,8 @@ def test_it_starts_with_good_onlyoffice_variables_and_cleans_them(tmp_path: Path
         "ONLYOFFICE_JWT_SECRET": "",
         "ONLYOFFICE_JWT_HEADER": "",
         "ONLYOFFICE_VERIFY_TLS": None,
+        "ONLYOFFICE_DOWNLOAD_REDIRECT": "off",
+        "ONLYOFFICE_DOWNLOAD_REDIRECT_SECONDS": 120,
     }, unset.stderr
 
 

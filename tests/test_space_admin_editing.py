@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
-from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from attachments.models import Attachment, Space, Version
 from connector.models import DocumentKey, SaveRequest
+from tests.support.storage_run import stored_names
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,8 +29,8 @@ def editor_config(personas, attachment) -> dict:
     return json.loads(match.group(1))
 
 
-def stored_files() -> list[Path]:
-    return [path for path in Path(default_storage.location).rglob("*") if path.is_file()]
+def stored_files() -> list[str]:
+    return sorted(stored_names())
 
 
 def test_it_refuses_to_delete_a_space_while_a_file_is_edited_then_deletes_everything(editing_setup) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,15 +23,18 @@ from attachments.models import Attachment
 from attachments.storage import CHUNK_SIZE, FileTooLarge, _MeasuredStream, store_chunks
 from connector import ds_settings
 from connector.models import ConversionJob, SaveRequest
+from connector.tasks import save_document
 from tests.conftest import Personas
 from tests.support.documents import docx_bytes
 from tests.support.s3 import S3Bucket
+from tests.support.workers import celery_workers
 from tests.test_connector_callback import editor_config, put_blob
 from tests.test_connector_save_failures import send_save
 
 MB = 1024 * 1024
 # boto3 uploads a file of 8 MB or more in parts of 8 MB (its TransferConfig defaults, which we keep).
 PART_SIZE = 8 * MB
+LARGE_FILE = 200 * MB
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -223,6 +227,51 @@ def test_it_leaves_nothing_in_the_bucket_when_the_edited_file_breaks_off_midway(
     assert s3_storage.keys() == sorted(names)
     assert s3_storage.pending_uploads() == []
     assert hashlib.sha256(s3_storage.read(names[1])).hexdigest() == hashlib.sha256(edited).hexdigest()
+
+
+@pytest.mark.s3
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_it_streams_a_200_mb_edited_file_into_the_bucket_with_flat_memory(
+    s3_storage: S3Bucket, editing_setup, tmp_path: Path
+) -> None:
+    personas, attachment, fake_ds = editing_setup
+    ds_settings.update(max_edit_size=LARGE_FILE + MB)
+    cfg = editor_config(personas, attachment)
+    published = hashlib.sha256()
+    edited = bytearray()
+    for chunk in random_chunks(LARGE_FILE, seed=b"large"):
+        published.update(chunk)
+        edited += chunk
+    url = put_blob(fake_ds, cfg["document"]["key"], bytes(edited), "docx")
+    del edited
+    # The callback only queues the save (on a broker no worker reads), as in production; run inline, a save of
+    # this size would outlast the DS's 10 s wait for the callback's answer.
+    with celery_workers(broker_kind="filesystem", media_root=tmp_path, folder=tmp_path):
+        send_save(fake_ds, cfg, url)
+    queued = SaveRequest.objects.get(attachment=attachment)
+    assert queued.state == SaveRequest.State.PENDING
+
+    # Counted from here: what the save task holds while the file streams from the fake DS into the bucket; the
+    # published file itself was allocated before.
+    tracemalloc.start()
+    try:
+        save_document.apply(args=[queued.pk])
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    save = SaveRequest.objects.get(attachment=attachment)
+    assert save.state == SaveRequest.State.SAVED
+    name = attachment.versions.get(number=2).file.name
+    assert s3_storage.head(name)["ContentLength"] == LARGE_FILE
+    assert s3_storage.pending_uploads() == []
+    stored = hashlib.sha256()
+    for chunk in s3_storage.client.get_object(Bucket=s3_storage.name, Key=name)["Body"].iter_chunks(CHUNK_SIZE):
+        stored.update(chunk)
+    assert stored.hexdigest() == published.hexdigest()
+    # boto3 holds at most 10 parts of 8 MB in flight; the whole file in memory would be 200 MB.
+    assert peak < 100 * MB, f"peak {peak / MB:.0f} MB while saving a {LARGE_FILE // MB} MB file"
 
 
 def test_it_works_as_a_read_only_stream_for_storages_that_ask() -> None:

@@ -5,9 +5,9 @@ version, served to members with an ETag, and shown on the list and the file page
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
@@ -26,12 +26,6 @@ def drawing(settings, editing_setup) -> tuple[Personas, Attachment, FakeDocServe
     """Thumbnails on (tests/settings turn them off for every other test), the connector on the fake DS."""
     settings.CONNECTOR_THUMBNAILS = True
     return editing_setup
-
-
-@pytest.fixture
-def media(_isolated_media: Path) -> Path:
-    """This test's storage folder."""
-    return _isolated_media
 
 
 def _upload(personas: Personas, title: str = "Report.docx", content: bytes | None = None) -> Attachment:
@@ -79,7 +73,7 @@ def test_it_asks_the_conversion_service_for_a_signed_first_page_png(drawing) -> 
     assert fake_ds.thumbnail_options == [{"aspect": 1, "first": True, "width": 400, "height": 400}]
 
 
-def test_it_stores_the_png_beside_the_version(drawing, media: Path) -> None:
+def test_it_stores_the_png_beside_the_version(drawing) -> None:
     personas, _plan, _fake_ds = drawing
 
     attachment = _upload(personas)
@@ -87,7 +81,8 @@ def test_it_stores_the_png_beside_the_version(drawing, media: Path) -> None:
     version = _current(attachment)
     assert version.thumbnail_state == ThumbnailState.READY
     assert version.thumbnail.name.startswith(f"spaces/{personas.space.pk}/thumbnails/")
-    data = (media / version.thumbnail.name).read_bytes()
+    with default_storage.open(version.thumbnail.name) as stored:
+        data = stored.read()
     assert is_png(data)
     # aspect 1 keeps an A4 page's proportions inside the 400 x 400 box.
     assert _png_size(data) == (283, 400)
@@ -265,15 +260,15 @@ def test_the_fake_refuses_a_malformed_thumbnail_option_as_the_real_server_does(f
 # --- deleting --------------------------------------------------------------------------------------------------
 
 
-def test_deleting_the_file_deletes_its_thumbnails(drawing, media: Path) -> None:
+def test_deleting_the_file_deletes_its_thumbnails(drawing) -> None:
     personas, _plan, _fake_ds = drawing
     attachment = _upload(personas)
-    stored = media / _current(attachment).thumbnail.name
-    assert stored.exists()
+    stored = _current(attachment).thumbnail.name
+    assert default_storage.exists(stored)
 
     services.attachment_delete(attachment=attachment)
 
-    assert not stored.exists()
+    assert not default_storage.exists(stored)
 
 
 @pytest.mark.s3

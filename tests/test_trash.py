@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -22,12 +21,13 @@ from attachments.errors import NotInTrash
 from attachments.models import Attachment
 from tests.conftest import Personas
 from tests.support.production import run_with_production_settings
+from tests.support.storage_run import stored_names
 
 PERSONAS = ["anonymous", "outsider", "viewer", "editor", "owner", "staff"]
 
 
-def stored_files() -> list[Path]:
-    return [path for path in Path(default_storage.location).rglob("*") if path.is_file()]
+def stored_files() -> list[str]:
+    return sorted(stored_names())
 
 
 def trash_it(attachment: Attachment, by) -> Attachment:

@@ -3,19 +3,17 @@ with the pages' rules (the permission matrix per persona is in tests/test_api.py
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.core.files.storage import default_storage
 from rest_framework.fields import DateTimeField
 
 from attachments import trash
 from attachments.models import Attachment
 from tests.conftest import Personas
+from tests.support.storage_run import stored_names
 
 
-def stored_files() -> list[Path]:
-    return [path for path in Path(default_storage.location).rglob("*") if path.is_file()]
+def stored_files() -> list[str]:
+    return sorted(stored_names())
 
 
 @pytest.fixture

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 
-from attachments.downloads import never_rendered, version_response
+from attachments.downloads import never_rendered, version_redirect, version_response
 from attachments.models import Attachment, Version
 from attachments.permissions import can_view, role_on_file
 from attachments.selectors import version_get
@@ -35,6 +36,10 @@ def download(request: HttpRequest, link: DocServerLink, attachment_id: int) -> H
     version = version_get(attachment, number if isinstance(number, int) else None)
     if version is None:
         return json_error("no such version", 404)
+    if settings.ONLYOFFICE_DOWNLOAD_REDIRECT == "presigned":
+        # The DS follows it and drops its Authorization header on the way to another host (docs/deploy.md).
+        expires_in = settings.ONLYOFFICE_DOWNLOAD_REDIRECT_SECONDS
+        return version_redirect(request, attachment=attachment, version=version, expires_in=expires_in)
     return version_response(request, attachment=attachment, version=version)
 
 

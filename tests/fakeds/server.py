@@ -17,12 +17,13 @@ from urllib.parse import urlsplit
 
 import requests
 
-from . import callbacks, tokens
+from . import callbacks, redirects, tokens
 from .blobs import Blob, BlobStore, FaultInjection, Faults
 from .callbacks import CallbackRecord, CallbackSender
 from .editor import FORCESAVE_COMMAND, EditorSession
 from .errors import ConfigRejected, DownloadFailed, FakeDsError, TokenRejected
 from .formats import KEY_PATTERN, document_type, normalize_document_type
+from .redirects import Hop
 
 if TYPE_CHECKING:
     from .handler import QuietServer
@@ -92,6 +93,7 @@ class FakeDocServer(FaultInjection):
         self.clock_offset = 0.0
         self._lock = threading.RLock()
         self._requests: list[RequestRecord] = []
+        self._download_hops: list[Hop] = []
         self._callbacks: list[CallbackRecord] = []
         self._sessions: dict[str, EditorSession] = {}
         self._forgotten: dict[str, Forgotten] = {}
@@ -192,6 +194,12 @@ class FakeDocServer(FaultInjection):
 
     def requests_to(self, path_prefix: str) -> list[RequestRecord]:
         return [record for record in self.requests if record.path.startswith(path_prefix)]
+
+    @property
+    def download_hops(self) -> list[Hop]:
+        """Every request the fake's downloads made, redirects followed included, oldest first."""
+        with self._lock:
+            return list(self._download_hops)
 
     @property
     def callbacks(self) -> list[CallbackRecord]:
@@ -351,7 +359,9 @@ class FakeDocServer(FaultInjection):
         headers = {"User-Agent": callbacks.USER_AGENT}
         if self.jwt_on:
             headers[self.header] = tokens.download_header(url, self._outbox_secret() or "", now=int(self.now()))
-        with requests.get(url, headers=headers, timeout=self.download_timeout, stream=True) as response:
+        # Redirects followed as the server's axios/follow-redirects does (tests/fakeds/redirects.py).
+        opened = redirects.open_following(url, headers, timeout=self.download_timeout, record=self._record_hop)
+        with opened as response:
             if response.status_code != 200:
                 raise DownloadFailed(f"HTTP {response.status_code}")
             chunks, size = [], 0
@@ -361,6 +371,10 @@ class FakeDocServer(FaultInjection):
                     raise DownloadFailed("larger than the 100 MB limit")
                 chunks.append(chunk)
         return b"".join(chunks)
+
+    def _record_hop(self, hop: Hop) -> None:
+        with self._lock:
+            self._download_hops.append(hop)
 
     # ---- callbacks -----------------------------------------------------------------------------------------------
 

@@ -74,6 +74,7 @@ class S3Server:
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
     endpoint_url: str = ""
+    _client: Any = None
 
     def ensure_started(self) -> None:
         if self.process is not None:
@@ -111,6 +112,12 @@ class S3Server:
                 pytest.fail(f"the S3 server exited with {self.process.returncode}:\n{self.log_text()}")
 
     def client(self) -> Any:
+        # One client for the session (boto3's clients are thread-safe): making one reads botocore's S3 model anew.
+        if self._client is None:
+            self._client = self._new_client()
+        return self._client
+
+    def _new_client(self) -> Any:
         return boto3.client(
             "s3",
             endpoint_url=self.endpoint_url,
@@ -122,6 +129,23 @@ class S3Server:
 
     def log_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    def new_bucket(self, name: str) -> S3Bucket:
+        bucket = S3Bucket(name=name, client=self.client())
+        bucket.client.create_bucket(Bucket=name)
+        return bucket
+
+    def environment(self, bucket_name: str, *, region: str = REGION) -> dict[str, str]:
+        """The variables an operator sets for ``STORAGE_BACKEND=s3`` on this server's bucket."""
+        return {
+            "AWS_STORAGE_BUCKET_NAME": bucket_name,
+            "AWS_S3_ENDPOINT_URL": self.endpoint_url,
+            "AWS_S3_REGION_NAME": region,
+            "AWS_S3_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_S3_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_S3_ADDRESSING_STYLE": "path",
+            "AWS_LOCATION": "",
+        }
 
     def stop(self) -> None:
         if self.process is not None:
@@ -182,20 +206,10 @@ def s3_storage(
     from config import settings as app_settings
 
     s3_server.ensure_started()
-    bucket = S3Bucket(name=f"test-{uuid.uuid4().hex[:24]}", client=s3_server.client())
-    bucket.client.create_bucket(Bucket=bucket.name)
-    environment = {
-        "AWS_STORAGE_BUCKET_NAME": bucket.name,
-        "AWS_S3_ENDPOINT_URL": s3_server.endpoint_url,
-        "AWS_S3_REGION_NAME": REGION,
-        "AWS_S3_ACCESS_KEY_ID": ACCESS_KEY,
-        "AWS_S3_SECRET_ACCESS_KEY": SECRET_KEY,
-        "AWS_S3_ADDRESSING_STYLE": "path",
-    }
-    for name, value in environment.items():
+    bucket = s3_server.new_bucket(f"test-{uuid.uuid4().hex[:24]}")
+    for name, value in s3_server.environment(bucket.name).items():
         monkeypatch.setenv(name, value)
         monkeypatch.delenv(f"{name}_FILE", raising=False)  # a secret file would win over the value
-    monkeypatch.delenv("AWS_LOCATION", raising=False)
     # The production function builds the options, so the tests see what an operator's settings produce.
     settings.STORAGES = {**settings.STORAGES, "default": app_settings._s3_storage()}
     yield bucket

@@ -2,8 +2,8 @@
 
 The ``celery_worker_process`` fixture starts workers as subprocesses that share everything with the test:
 the test database (``transactional_db``, so that rows are committed and visible to other processes), the
-test's media folder, the cache and the broker. While it is active the test process sends tasks through the
-broker for real instead of running them inline.
+test's files (its media folder, or its bucket: tests/support/storage_run.py), the cache and the broker. While it
+is active the test process sends tasks through the broker for real instead of running them inline.
 
     def test_it_saves(celery_worker_process):
         worker = celery_worker_process.start()
@@ -37,6 +37,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery_app import app
+from tests.support.storage_run import process_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 READY_TIMEOUT = 60.0
@@ -128,6 +129,7 @@ class WorkerFactory:
 
     env: dict[str, str]
     log_dir: Path
+    media_root: Path
     workers: list[WorkerHandle] = field(default_factory=list)
 
     def start(
@@ -162,7 +164,8 @@ class WorkerFactory:
             process = subprocess.Popen(
                 command,
                 cwd=BASE_DIR,
-                env={**self.env, **(extra_env or {})},
+                # The storage as it is now: a test may point it at a bucket after the factory was made.
+                env={**self.env, **process_environment(self.media_root), **(extra_env or {})},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -240,7 +243,6 @@ def celery_workers(*, broker_kind: str, media_root: Path, folder: Path) -> Itera
         "DJANGO_SETTINGS_MODULE": "config.test_settings",
         "DATABASE_URL": database_url(),
         "TEST_RUN_DIR": str(settings.TEST_RUN_DIR),
-        "TEST_MEDIA_ROOT": str(media_root),
         "TEST_CELERY_WORKER": "1",
         "TEST_CELERY_BROKER_URL": broker_url,
         "TEST_CELERY_BROKER_OPTIONS": json.dumps(broker_options),
@@ -250,7 +252,7 @@ def celery_workers(*, broker_kind: str, media_root: Path, folder: Path) -> Itera
     saved = {key: app.conf[key] for key in keys}
     app.conf.update(task_always_eager=False, broker_url=broker_url, broker_transport_options=broker_options)
     reset_broker_connections()
-    factory = WorkerFactory(env=env, log_dir=folder)
+    factory = WorkerFactory(env=env, log_dir=folder, media_root=media_root)
     try:
         yield factory
     finally:
