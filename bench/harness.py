@@ -35,6 +35,8 @@ from urllib.parse import urlsplit, urlunsplit
 import redis
 import requests
 
+from bench import s3server
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
@@ -70,6 +72,14 @@ class StackOptions:
     web_workers: int = 2
     web_threads: int = 4  # as the Dockerfile: gthread, 4 threads per worker
     celery_workers: int = 2
+    # Web nodes: separate gunicorns, each with its own port and DATA_DIR; with more than one, bench/balancer.py
+    # spreads requests over them and Stack.url is the balancer's (the one URL the DS and browsers know).
+    web_nodes: int = 1
+    # "s3": files in a bucket of moto's S3 server, a process of the stack (bench/s3server.py); the only choice
+    # for several web nodes, whose DATA_DIRs are their own.
+    storage: str = "filesystem"
+    # Arguments for bench/balancer.py (e.g. ["--retry-share", "0.05"]): the faults it plays on callbacks.
+    balancer_args: list[str] = field(default_factory=list)
     # bench.settings adds the reference endpoints (bench/reference.py) to the application's own.
     settings_module: str = "bench.settings"
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -77,6 +87,10 @@ class StackOptions:
     def __post_init__(self) -> None:
         if not DB_NAME.match(self.db_name):
             raise ValueError(f"the database name must look like bench_<name>, got {self.db_name!r}")
+        if self.storage not in {"filesystem", "s3"}:
+            raise ValueError(f"storage is filesystem or s3, got {self.storage!r}")
+        if self.web_nodes > 1 and self.storage != "s3":
+            raise ValueError("several web nodes each have their own DATA_DIR: they need storage='s3'")
         if not self.postgres_url.startswith(("postgres://", "postgresql://")):
             self.postgres_url = "postgres://postgres@127.0.0.1:5432"
 
@@ -113,7 +127,8 @@ class FakeDs:
         self.control_url = control_url
 
     def call(self, action: str, **body: Any) -> dict[str, Any]:
-        response = requests.post(f"{self.control_url}/{action}", json=body, timeout=120)
+        # As long as the fake may take: 3 downloads of 2 min each, or a callback answered within 10 min.
+        response = requests.post(f"{self.control_url}/{action}", json=body, timeout=900)
         reply = response.json()
         if response.status_code != 200:
             raise StackError(f"fake DS {action}: {reply.get('error')}")
@@ -150,11 +165,14 @@ class Stack:
     ds_url: str
     password: str
     processes: list[Process]
+    # Each web node's own URL (Stack.url is the balancer's when there are several); the S3 endpoint, if any.
+    web_urls: list[str] = field(default_factory=list)
+    s3_url: str = ""
 
-    def run(self, *args: str, stdin: str | None = None) -> str:
+    def run(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
         """A Python command in the stack's environment (``-m bench.appdata``, ``manage.py ...``); its stdout."""
         done = subprocess.run(
-            [sys.executable, *args], cwd=BASE_DIR, env=self.env, input=stdin, capture_output=True, text=True
+            [sys.executable, *args], cwd=BASE_DIR, env=env or self.env, input=stdin, capture_output=True, text=True
         )
         if done.returncode != 0:
             raise StackError(f"{' '.join(args[:3])} failed ({done.returncode}):\n{done.stderr[-3000:]}")
@@ -280,17 +298,50 @@ def _start_fakeds(env: dict[str, str], log_dir: Path, processes: list[Process]) 
     return json.loads(line)
 
 
-def _start_web(options: StackOptions, env: dict[str, str], log_dir: Path, processes: list[Process]) -> str:
+def _start_web(
+    options: StackOptions, env: dict[str, str], log_dir: Path, processes: list[Process], name: str = "gunicorn"
+) -> str:
     port = free_port()
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
         "--workers", str(options.web_workers), "--worker-class", "gthread", "--threads", str(options.web_threads),
         "--worker-tmp-dir", "/dev/shm", "--no-control-socket",
     ]  # fmt: skip
-    process = _spawn("gunicorn", command, env, log_dir)
+    process = _spawn(name, command, env, log_dir)
     processes.append(process)
     url = f"http://127.0.0.1:{port}"
-    _wait(process, lambda: _healthy(url), "gunicorn")
+    _wait(process, lambda: _healthy(url), name)
+    return url
+
+
+def _start_s3(env: dict[str, str], log_dir: Path, processes: list[Process]) -> str:
+    port = free_port()
+    process = _spawn("s3", s3server.command(port), {**env, **s3server.server_env()}, log_dir)
+    processes.append(process)
+    _wait(process, lambda: s3server.listening(port), "moto's S3 server")
+    url = f"http://127.0.0.1:{port}"
+    s3server.create_bucket(url)
+    return url
+
+
+def _start_nodes(stack_: Stack, options: StackOptions, log_dir: Path, processes: list[Process]) -> str:
+    """The web nodes; the URL the outside world uses (the only node's, or the balancer's in front of them)."""
+    if options.web_nodes == 1:
+        stack_.web_urls = [_start_web(options, stack_.env, log_dir, processes)]
+        return stack_.web_urls[0]
+    for number in range(1, options.web_nodes + 1):
+        # Its own DATA_DIR, as a node of its own machine: static files built there, nothing shared but S3.
+        node_env = {**stack_.env, "DATA_DIR": str(stack_.data_dir / f"node{number}")}
+        stack_.run("manage.py", "collectstatic", "--noinput", env=node_env)
+        name = "gunicorn" if number == 1 else f"gunicorn-{number}"  # bench/perf.py finds the first by name
+        stack_.web_urls.append(_start_web(options, node_env, log_dir, processes, name))
+    port = free_port()
+    command = [sys.executable, "-m", "bench.balancer", "--port", str(port), *options.balancer_args]
+    command += [part for url in stack_.web_urls for part in ("--backend", url)]
+    process = _spawn("balancer", command, stack_.env, log_dir)
+    processes.append(process)
+    url = f"http://127.0.0.1:{port}"
+    _wait(process, lambda: _healthy(url), "the balancer")
     return url
 
 
@@ -356,11 +407,14 @@ def stack(options: StackOptions | None = None) -> Iterator[Stack]:
                 password=env["BENCH_PASSWORD"], processes=processes,
             )  # fmt: skip
             try:
+                if options.storage == "s3":
+                    base.s3_url = _start_s3(env, log_dir, processes)
+                    env.update(s3server.app_env(base.s3_url))
                 base.manage("migrate", "--noinput")
                 # DEBUG off serves static files from the manifest storage: it must be built.
                 base.manage("collectstatic", "--noinput")
                 ds = _start_fakeds(env, log_dir, processes)
-                base.url = _start_web(options, env, log_dir, processes)
+                base.url = _start_nodes(base, options, log_dir, processes)
                 base.manage(
                     "onlyoffice", "settings", "--url", ds["url"], "--connector-url", base.url, "--secret", "-",
                     stdin=ds["secret"],

@@ -127,16 +127,30 @@ class Verdict:
     def note(self, text: str) -> None:
         self.lines.append(f"       {text}")
 
-    def ratio(self, what: str, pair: Pair, unit: str, *, at_least: float | None = None, at_most: float | None = None):
+    def ratio(
+        self,
+        what: str,
+        pair: Pair,
+        unit: str,
+        *,
+        at_least: float | None = None,
+        at_most: float | None = None,
+        base: str = "floor",
+    ) -> None:
+        """A target: the measurement's median over ``base``'s (the floor, or a reference of bench/reference.py)."""
         ratio = pair.ratio()
         ok, target = _meets(ratio, at_least, at_most)
         self.check(
             what,
             ok,
-            f"ratio {ratio:.2f} (target {target}); floor median {statistics.median(pair.floor):.4g} {unit} "
+            f"ratio {ratio:.2f} (target {target}); {base} median {statistics.median(pair.floor):.4g} {unit} "
             f"{_runs(pair.floor)}, measured median {statistics.median(pair.measured):.4g} {unit} "
             f"{_runs(pair.measured)}",
         )
+
+    def runs(self, what: str, values: list[float], unit: str) -> None:
+        """Runs printed for information: their median and each run."""
+        self.note(f"{what}: median {statistics.median(values):.4g} {unit} {_runs(values)}")
 
     def context(
         self, what: str, pair: Pair, unit: str, *, at_least: float | None = None, at_most: float | None = None

@@ -5,6 +5,12 @@
     python -m bench.perfdata attachments-add --like 1 --count 9990               # cheap extra attachments
     python -m bench.perfdata sign < payload.json                                 # a DS JWT with the stack's secret
     python -m bench.perfdata file --id 1 --size 209715200                        # a new version of N bytes
+    python -m bench.perfdata profile --user bench1 --path /onlyoffice/editor/1/  # pyinstrument, 200 requests
+    python -m bench.perfdata timing --user bench1 < requests.json                # in-process CPU ms a request
+
+``profile`` and ``timing`` take ``--post FILE`` / a ``"body"`` to POST JSON (a signed callback) instead of a GET.
+``timing`` reads a JSON list of {"name", "path", "body"?} and runs them in turn, round after round, so that what
+a page costs beyond its reference can be read in process, without the server or the load generator.
 
 Queries are counted with Django's CaptureQueriesContext around django.test.Client, against the bench database:
 nothing in the app changes. The secret is read from the connector settings and never printed.
@@ -16,22 +22,22 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import django
 
 if TYPE_CHECKING:  # the models load only after django.setup() in main()
+    from django.test import Client
+
     from attachments.models import Version
 
 
 def queries(user: str, path: str, repeat: int) -> dict[str, object]:
-    from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(get_user_model().objects.get(username=user))
+    client = _client(user)
     counts, status = [], 0
     for _ in range(repeat):
         with CaptureQueriesContext(connection) as captured:
@@ -41,19 +47,67 @@ def queries(user: str, path: str, repeat: int) -> dict[str, object]:
     return {"status": status, "counts": counts, "queries": counts[-1], "sql": [q["sql"][:200] for q in captured]}
 
 
-def profile(user: str, path: str, repeat: int) -> str:
-    """pyinstrument's text report of ``repeat`` requests (pip install pyinstrument: profiling only)."""
+def _client(user: str | None) -> Client:
+    """A test client on the bench database, logged in as ``user`` (None: no session, as the DS calls)."""
     from django.contrib.auth import get_user_model
     from django.test import Client
-    from pyinstrument import Profiler
 
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(get_user_model().objects.get(username=user))
-    client.get(path)
+    if user:
+        client.force_login(get_user_model().objects.get(username=user))
+    return client
+
+
+def _send(client: Client, path: str, body: str | None) -> int:
+    """GET ``path``, or POST ``body`` to it as JSON; the status, which must be 200 for a measurement to count."""
+    answer = client.get(path) if body is None else client.post(path, data=body, content_type="application/json")
+    if answer.status_code != 200:
+        raise SystemExit(f"{path}: HTTP {answer.status_code} {answer.content[:300]!r}")
+    return answer.status_code
+
+
+def profile(user: str | None, path: str, repeat: int, body: str | None = None, *, cpu: bool = False) -> str:
+    """pyinstrument's text report of ``repeat`` requests (pip install pyinstrument: profiling only).
+
+    ``cpu``: samples spaced by this thread's CPU time rather than the clock, so the report leaves out the waits
+    for the database and Redis, which a shared machine stretches, and shows the Python a request costs.
+    """
+    import time
+
+    from pyinstrument import Profiler
+    from pyinstrument.stack_sampler import get_stack_sampler
+
+    if cpu:
+        get_stack_sampler().timer_func = time.thread_time
+    client = _client(user)
+    _send(client, path, body)
     with Profiler(interval=0.0005) as profiler:
         for _ in range(repeat):
-            client.get(path)
+            _send(client, path, body)
     return profiler.output_text(unicode=False, color=False, show_all=False)
+
+
+def timing(user: str | None, targets: list[dict[str, str]], rounds: int, repeat: int) -> dict[str, object]:
+    """Median milliseconds per request of each target, in process: ``repeat`` requests of each, round by round.
+
+    Process CPU time, not wall time: the machine is shared, and another process's burst must not count as ours.
+    The database's own work runs in its server and is left out; the round trips' waits too. What is left is the
+    Python a request costs, which is what a change to a page changes.
+    """
+    import statistics
+    import time
+
+    client = _client(user)
+    runs: dict[str, list[float]] = {target["name"]: [] for target in targets}
+    for target in targets:  # warm per-process caches (settings, templates, formats)
+        _send(client, target["path"], target.get("body"))
+    for _ in range(rounds):
+        for target in targets:
+            started = time.process_time()
+            for _ in range(repeat):
+                _send(client, target["path"], target.get("body"))
+            runs[target["name"]].append((time.process_time() - started) / repeat * 1000)
+    return {name: {"median_ms": round(statistics.median(values), 3), "runs": values} for name, values in runs.items()}
 
 
 def _version_like(version: Version, *, attachment_id: int, number: int) -> Version:
@@ -181,9 +235,15 @@ def main(argv: list[str]) -> int:
     query.add_argument("--path", required=True)
     query.add_argument("--repeat", type=int, default=3)
     prof = commands.add_parser("profile")
-    prof.add_argument("--user", required=True)
+    prof.add_argument("--user", default="", help="none: no session (a Document Server call)")
     prof.add_argument("--path", required=True)
     prof.add_argument("--repeat", type=int, default=200)
+    prof.add_argument("--post", default="", help="a file whose JSON is POSTed instead of a GET")
+    prof.add_argument("--cpu", action="store_true", help="CPU time, not wall time (no waits)")
+    timed = commands.add_parser("timing")
+    timed.add_argument("--user", default="")
+    timed.add_argument("--rounds", type=int, default=5)
+    timed.add_argument("--repeat", type=int, default=100)
     more = commands.add_parser("versions-add")
     more.add_argument("--id", type=int, required=True)
     more.add_argument("--count", type=int, required=True)
@@ -203,8 +263,11 @@ def main(argv: list[str]) -> int:
     if args.command == "queries":
         result = queries(args.user, args.path, args.repeat)
     elif args.command == "profile":
-        print(profile(args.user, args.path, args.repeat))
+        body = Path(args.post).read_text() if args.post else None
+        print(profile(args.user or None, args.path, args.repeat, body, cpu=args.cpu))
         return 0
+    elif args.command == "timing":
+        result = timing(args.user or None, json.loads(sys.stdin.read()), args.rounds, args.repeat)
     elif args.command == "versions-add":
         result = versions_add(args.id, args.count)
     elif args.command == "attachments-add":

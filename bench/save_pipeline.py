@@ -1,14 +1,23 @@
-"""The save pipeline: callback received → new version visible, and the worker's memory (issue 8, row 3).
+"""The save pipeline: callback received → new version visible, and the worker's memory (issues 8 and 23).
 
-    python -m bench.save_pipeline [--rounds 3] [--sizes 50,200,500]      (make bench-save)
+    python -m bench.save_pipeline [--rounds 3] [--sizes 50,200,500] [--storage both|s3|filesystem]  (make bench-save)
 
 Files of random bytes (not compressible) are published by the fake DS (served from a read-only mapping). For
 each, a signed status 2 callback names the link; the time runs from posting the callback to the new version's
 row being visible in the app's database (a watcher process polls it every 10 ms, started before the clock).
 Floor: ``curl -o <file> <same link>`` then ``sha256sum <file>``, timed together, in the stack's data folder
 (the file system the app stores to); floor and measurement alternate round by round for the 200 MB file.
-Worker memory: the Celery pool child's peak RSS (VmHWM, reset through /proc/<pid>/clear_refs before each save).
+Thumbnails are off (CONNECTOR_THUMBNAILS=false): the task each save queues would share the one worker with the
+next round. Worker memory: the Celery pool child's peak RSS (VmHWM, reset through /proc/<pid>/clear_refs before
+each save).
 Targets: 200 MB save <= 1.5 x floor; peak RSS <= 150 MB and within 20 % across the sizes.
+
+Two storages, one stack each (``--storage both``, the default, runs the file system first):
+
+- ``filesystem`` (issue 8): files under the stack's DATA_DIR; the floor as above.
+- ``s3`` (issue 23): the stack runs with STORAGE_BACKEND=s3 against moto's S3 server, a process of its own
+  (bench/s3server.py). Floor: curl -o + sha256sum as above, then one boto3 ``upload_file`` of that file into the
+  same server and bucket, with boto3's defaults as the app has them (multipart from 8 MB, 8 MB parts, 10 threads).
 
 ``python -m bench.save_pipeline watch --id N --after V`` is the watcher, run inside the stack's environment.
 """
@@ -21,13 +30,16 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):  # run as bench/save_pipeline.py: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests
 
+from bench import s3server
 from bench.harness import BASE_DIR, Stack, StackOptions, stack
 from bench.perf import BenchError, Pair, Verdict, child_pids, require, session_cookie, status_bytes, temp_dir
 
@@ -58,14 +70,22 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def floor_seconds(url: str, folder: Path) -> float:
-    """curl to a file, then sha256sum it: the least any downloader that stores and hashes must do."""
+def floor_seconds(url: str, folder: Path, s3: Any = None) -> float:
+    """curl to a file, then sha256sum it: the least any downloader that stores and hashes must do.
+
+    With an S3 client, then one upload of the file into the bench bucket (boto3's defaults), removed afterwards.
+    """
     target = folder / "floor.bin"
+    key = f"floor/{uuid.uuid4().hex}.bin"
     started = time.perf_counter()
     subprocess.run([require("curl", "curl"), "-sf", "-o", str(target), url], check=True)
     subprocess.run([require("sha256sum", "coreutils"), str(target)], check=True, capture_output=True)
+    if s3 is not None:
+        s3.upload_file(str(target), s3server.BUCKET, key)
     seconds = time.perf_counter() - started
     target.unlink()
+    if s3 is not None:
+        s3.delete_object(Bucket=s3server.BUCKET, Key=key)  # moto's disk and memory hold only what is measured
     return seconds
 
 
@@ -134,10 +154,30 @@ def watch(attachment_id: int, after: int) -> int:
 
 def run(args: argparse.Namespace) -> int:
     verdict = Verdict("save pipeline")
+    storages = ["filesystem", "s3"] if args.storage == "both" else [args.storage]
+    for storage in storages:
+        measure(args, storage, verdict)
+    return verdict.finish()
+
+
+def measure(args: argparse.Namespace, storage: str, verdict: Verdict) -> None:
+    """One stack on this storage; its lines (prefixed "S3: " for S3) go into the verdict."""
     sizes = [int(part) for part in args.sizes.split(",")]
     files = temp_dir()
+    prefix = "S3: " if storage == "s3" else ""
+    floor_name = "curl -o + sha256sum + boto3 upload_file" if storage == "s3" else "curl -o + sha256sum"
     try:
-        with stack(StackOptions(db_name="bench_save_pipeline", celery_workers=1)) as app:
+        # No thumbnails: each save queues one on the same worker, which would run into the next round's floor
+        # (a 200 MB file's took ~47 s from S3) and hold up its save; they are not part of the save.
+        options = StackOptions(
+            db_name=args.db_name,
+            redis_db=args.redis_db,
+            celery_workers=1,
+            storage=storage,
+            extra_env={"CONNECTOR_THUMBNAILS": "false"},
+        )
+        with stack(options) as app:
+            s3 = s3server.client(app.s3_url) if storage == "s3" else None
             ids = app.setup_data(users=1, attachments=len(sizes))["attachments"]
             limit = (max(sizes) + 10) * MB
             app.manage("shell", "-c", f"from connector import ds_settings; ds_settings.update(max_edit_size={limit})")
@@ -151,13 +191,13 @@ def run(args: argparse.Namespace) -> int:
                 rounds = args.rounds if size_mb == args.ratio_size else 1
                 pair, peak = Pair(), 0
                 for done in range(1, rounds + 1):
-                    pair.floor.append(floor_seconds(url, app.data_dir))
+                    pair.floor.append(floor_seconds(url, app.data_dir, s3))
                     pair.measured.append(save_seconds(app, attachment_id, url, cookie, worker))
                     if app.versions([attachment_id])["versions"][str(attachment_id)].count(expected) != done:
                         raise BenchError(f"the stored version of {size_mb} MB does not hold the published bytes")
                     peak = max(peak, status_bytes(worker, "VmHWM"))
                 peaks[size_mb] = peak
-                label = f"{size_mb} MB: callback → version visible vs curl -o + sha256sum"
+                label = f"{prefix}{size_mb} MB: callback → version visible vs {floor_name}"
                 if size_mb == args.ratio_size:
                     verdict.ratio(label, pair, "s", at_most=1.5)
                 else:
@@ -167,18 +207,19 @@ def run(args: argparse.Namespace) -> int:
                 path.unlink()
             worst = max(peaks.values())
             verdict.check(
-                "worker peak RSS",
+                f"{prefix}worker peak RSS",
                 worst <= MAX_PEAK_RSS,
                 ", ".join(f"{size} MB: {peak / MB:.1f} MB" for size, peak in peaks.items())
                 + f" (target <= {MAX_PEAK_RSS // MB} MB)",
             )
             spread = worst / min(peaks.values()) - 1
             verdict.check(
-                "worker peak RSS across sizes", spread <= MAX_RSS_SPREAD, f"{spread:.1%} apart (target <= 20 %)"
+                f"{prefix}worker peak RSS across sizes",
+                spread <= MAX_RSS_SPREAD,
+                f"{spread:.1%} apart (target <= 20 %)",
             )
     finally:
         subprocess.run(["rm", "-rf", str(files)], check=False)
-    return verdict.finish()
 
 
 def main(argv: list[str]) -> int:
@@ -187,6 +228,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seconds", type=float, default=0, help="ignored (make bench passes BENCH_ARGS to all)")
     parser.add_argument("--sizes", default="50,200,500", help="file sizes in MB")
     parser.add_argument("--ratio-size", type=int, default=200, help="the size whose ratio is the target")
+    parser.add_argument("--db-name", default="bench_save_pipeline", help="PostgreSQL database (bench_*)")
+    parser.add_argument("--redis-db", type=int, default=15, help="Redis database, flushed (15)")
+    parser.add_argument(
+        "--storage", choices=["both", "filesystem", "s3"], default="both", help="where the app stores (both)"
+    )
     commands = parser.add_subparsers(dest="command")
     watcher = commands.add_parser("watch")
     watcher.add_argument("--id", type=int, required=True)
