@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from attachments.errors import FileHeld
@@ -42,19 +43,49 @@ class Hold:
 # ids), answers the ones held now, each with its holds.
 HoldsProvider = Callable[[QuerySet[Attachment]], Mapping[int, Sequence[Hold]]]
 
+# Whether an attachment row of the caller's query may be held exclusively now: SQL (a boolean expression over the
+# outer query's attachment row, whose id is ``"attachments_attachment"."id"``) and its parameters. Cheap to
+# evaluate inside a query that reads the file anyway; the provider is asked for the holds only when it is true.
+HoldsProbe = Callable[[], tuple[str, list[object]]]
+
 _providers: list[HoldsProvider] = []
 # The providers whose holds may be exclusive: the only ones asked when that is the question (the editor page, every
 # upload), so that asking costs one query, not every app's.
 _exclusive_providers: list[HoldsProvider] = []
+_probes: dict[HoldsProvider, HoldsProbe] = {}
+
+# The annotation ``exclusive_probe`` adds to a file's query, which ``exclusive_hold`` reads.
+PROBE_ANNOTATION = "may_be_held_exclusively"
 
 
-def register_holds(provider: HoldsProvider, *, exclusive: bool = False) -> HoldsProvider:
-    """Add a provider of who holds which attachment; ``exclusive`` when its holds may be exclusive."""
+def register_holds(
+    provider: HoldsProvider, *, exclusive: bool = False, probe: HoldsProbe | None = None
+) -> HoldsProvider:
+    """Add a provider of who holds which attachment; ``exclusive`` when its holds may be exclusive, with ``probe``
+    when their existence can be read inside another query (``exclusive_probe``)."""
     if provider not in _providers:
         _providers.append(provider)
     if exclusive and provider not in _exclusive_providers:
         _exclusive_providers.append(provider)
+    if exclusive and probe is not None:
+        _probes[provider] = probe
     return provider
+
+
+def exclusive_probe() -> dict[str, RawSQL]:
+    """An annotation for a query that reads attachments (``QuerySet.annotate(**exclusive_probe())``): false when no
+    exclusive hold can be on the row, so that ``exclusive_hold`` then answers without a query of its own.
+
+    The editor page asks on every view whether a desktop app holds the file; nearly always nobody does, and reading
+    that in the file's own query saves a round trip and an ORM query (docs/performance.md). Empty when a provider
+    of exclusive holds has no probe: its holds are then read by its own query, as before.
+    """
+    if not _exclusive_providers or any(provider not in _probes for provider in _exclusive_providers):
+        return {}
+    parts = [_probes[provider]() for provider in _exclusive_providers]
+    sql = " OR ".join(f"({text})" for text, _params in parts)
+    params = [param for _text, part_params in parts for param in part_params]
+    return {PROBE_ANNOTATION: RawSQL(f"({sql})", params, output_field=BooleanField())}  # noqa: S611
 
 
 def holds_of(attachments: QuerySet[Attachment]) -> dict[int, list[Hold]]:
@@ -83,7 +114,12 @@ def editors_of(attachments: QuerySet[Attachment]) -> dict[int, list[str]]:
 
 
 def exclusive_hold(attachment: Attachment | int, *, except_user_id: int | None = None) -> Hold | None:
-    """The exclusive hold on this file (a desktop lock) that is not ``except_user_id``'s, if any."""
+    """The exclusive hold on this file (a desktop lock) that is not ``except_user_id``'s, if any.
+
+    No query when the attachment was read with ``exclusive_probe`` and the probe found none.
+    """
+    if isinstance(attachment, Attachment) and getattr(attachment, PROBE_ANNOTATION, None) in (False, 0):
+        return None
     pk = attachment if isinstance(attachment, int) else attachment.pk
     queryset = Attachment.objects.filter(pk=pk)
     holds = [hold for provider in _exclusive_providers for hold in provider(queryset).get(pk, [])]

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
-from attachments.editing import exclusive_hold
+from attachments.editing import exclusive_hold, exclusive_probe
 from attachments.models import Attachment, Role
 from attachments.permissions import can_download
 from attachments.users import User
@@ -89,7 +89,9 @@ def page_annotations(user: User) -> dict[str, RawSQL]:
     """What the editor page needs besides the file, read in the file's own query (no query per item).
 
     ``final_save_in_flight``: the last editors' save is still being stored, so the page asks to wait;
-    ``live_key_value`` and ``viewer_uid`` feed ``keys.live_key_string`` and ``keys.editor_uid``.
+    ``live_key_value`` and ``viewer_uid`` feed ``keys.live_key_string`` and ``keys.editor_uid``; the store's probe
+    for an exclusive hold (a desktop lock: ``attachments.editing.exclusive_probe``) lets ``decide_mode`` skip its
+    own query when nobody holds the file.
 
     Raw SQL rather than ORM subqueries: on every page view the ORM spent more CPU compiling these three than
     PostgreSQL needs to run the whole query (figures: docs/performance.md). The texts are fixed; the states and
@@ -110,6 +112,7 @@ def page_annotations(user: User) -> dict[str, RawSQL]:
         "final_save_in_flight": RawSQL(in_flight, states, output_field=BooleanField()),  # noqa: S611
         "live_key_value": RawSQL(live, [], output_field=CharField()),  # noqa: S611
         "viewer_uid": RawSQL(uid, [user.pk], output_field=CharField()),  # noqa: S611
+        **exclusive_probe(),
     }
 
 

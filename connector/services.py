@@ -17,9 +17,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from celery import current_app
-from django.db import transaction
-from django.db.models import BigIntegerField, F
-from django.db.models.expressions import RawSQL
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -56,9 +55,7 @@ def callback_record(*, attachment_id: int, callback: Callback) -> int | None:
     """
     with transaction.atomic():
         key_id = _attachment_lock_and_key(attachment_id, callback.key)
-        CallbackEvent.objects.create(
-            attachment_id=attachment_id, key=callback.key, status=callback.status, payload=_loggable(callback)
-        )
+        _callback_event_add(attachment_id=attachment_id, callback=callback)
         if callback.status == 2:
             # The DS will not reopen this key for editing once we accept the save (protocol §2).
             key_retire_on_final_save(attachment_id=attachment_id, saved_key_id=key_id)
@@ -84,25 +81,39 @@ def _attachment_lock_and_key(attachment_id: int, key: str) -> int:
     The attachment is locked first, as version_create does: otherwise this transaction holds the document key rows
     while PostgreSQL's deferred foreign-key checks wait for the attachment at commit, and a concurrent
     version_create (attachment locked, then retiring the key) deadlocks with it. The lock also makes the dedupe
-    check of ``_save_request_add`` race-free. The key is read by raw SQL: an ORM Subquery cost more CPU to compile
-    than the whole statement takes to run (docs/performance.md); the key is a bound parameter.
+    check of ``_save_request_add`` race-free. Raw SQL, as the statements below: every callback runs them, and the
+    ORM spent more CPU building and compiling each than the database takes to run it (docs/performance.md). The
+    names are fixed; the key and the id are bound parameters. SQLite has no FOR UPDATE (its writers take the
+    whole database, ``transaction_mode`` IMMEDIATE).
     """
-    issued = (
-        f'(SELECT k."id" FROM "{DocumentKey._meta.db_table}" k '  # noqa: S608
-        f'WHERE k."attachment_id" = "{Attachment._meta.db_table}"."id" AND k."key" = %s)'
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = (
+        f'SELECT (SELECT k."id" FROM "{DocumentKey._meta.db_table}" k '  # noqa: S608
+        f'WHERE k."attachment_id" = a."id" AND k."key" = %s) FROM "{Attachment._meta.db_table}" a WHERE a."id" = %s'
+        f"{lock}"
     )
-    found = list(
-        Attachment.objects.select_for_update()
-        .filter(pk=attachment_id)
-        .order_by()
-        .values_list(RawSQL(issued, [key], output_field=BigIntegerField()), flat=True)  # noqa: S611
-    )
-    if not found:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, attachment_id])
+        found = cursor.fetchone()
+    if found is None:
         raise CallbackRejected("no such file", 404)
     key_id: int | None = found[0]
     if key_id is None:
         raise CallbackRejected("the document key was not issued for this attachment", 403)
     return key_id
+
+
+def _callback_event_add(*, attachment_id: int, callback: Callback) -> None:
+    """The audit row of a verified callback (one INSERT; values prepared by their fields, as the ORM would)."""
+    fields = CallbackEvent._meta
+    payload = fields.get_field("payload").get_db_prep_save(_loggable(callback), connection)
+    received_at = fields.get_field("received_at").get_db_prep_save(timezone.now(), connection)
+    sql = (
+        f'INSERT INTO "{fields.db_table}" ("attachment_id", "key", "status", "payload", "received_at") '  # noqa: S608
+        "VALUES (%s, %s, %s, %s, %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [attachment_id, callback.key, callback.status, payload, received_at])
 
 
 def _loggable(callback: Callback) -> dict[str, object]:
@@ -132,7 +143,11 @@ def _save_request_add(*, attachment_id: int, document_key_id: int, callback: Cal
     DatabaseError) rolls the callback back, the view answers 503 and the DS resends it, and the resend finds the row.
     """
     dedupe_key = _dedupe_key(callback)
-    existing = SaveRequest.objects.filter(dedupe_key=dedupe_key).values_list("pk", "state").first()
+    # Raw SQL for the reason given in _attachment_lock_and_key; the dedupe key is unique, so no order is needed.
+    sql = f'SELECT "id", "state" FROM "{SaveRequest._meta.db_table}" WHERE "dedupe_key" = %s'  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [dedupe_key])
+        existing = cursor.fetchone()
     if existing is not None:
         # A resent callback. If its save is still waiting (the first enqueue may have failed, which is why the
         # DS resent it), hand it back to be enqueued again: the worker's claim keeps it to one version.
@@ -207,6 +222,8 @@ def save_request_store(
     written before a failure is deleted. Raises docserver.DocServerError (``transient`` says if worth a retry).
     ``recovered`` flags a file fetched again through getForgotten (connector/forgotten.py).
     """
+    if _earlier_save_unfinished(save_request):
+        raise EarlierSaveUnfinished()
     cfg = ds_settings.current()
     attachment = save_request.attachment
     unchanged = _unchanged_since_forcesave(save_request)
@@ -230,6 +247,28 @@ def save_request_store(
             delete_quietly(changes_name)
         raise
     return version
+
+
+class EarlierSaveUnfinished(docserver.DocServerError):
+    """An earlier save of the same editing session is not stored yet: this one must wait for it."""
+
+    def __init__(self) -> None:
+        super().__init__(gettext("An earlier save of this editing session is still being stored."), transient=True)
+
+
+def _earlier_save_unfinished(save_request: SaveRequest) -> bool:
+    """Whether a save the DS sent earlier for this session (a forcesave, say) is still pending or being stored.
+
+    A session's saves are stored in the order the DS sent them. With several workers, a final save taken while
+    the forcesave before it is still downloading would otherwise be numbered first, and the forcesave's older
+    content would become the current version; and a final save flagged ``notmodified`` would not yet see the
+    forcesave it repeats, and store a second copy (bench/load.py found both).
+    """
+    return SaveRequest.objects.filter(
+        document_key_id=save_request.document_key_id,
+        pk__lt=save_request.pk,
+        state__in=(SaveRequest.State.PENDING, SaveRequest.State.SAVING),
+    ).exists()
 
 
 def _unchanged_since_forcesave(save_request: SaveRequest) -> Version | None:

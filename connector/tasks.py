@@ -58,6 +58,8 @@ def save_document(self: Task[[int], None], save_request_id: int) -> None:
         return
     try:
         forgotten.store(save_request=save_request)
+    except services.EarlierSaveUnfinished:
+        _wait_for_earlier_save(save_request_id, eager=bool(self.request.is_eager))
     except forgotten.SaveLost as exc:
         # Nothing left to fetch: no retry, and no Retry button; the editors and admins are told.
         services.save_request_fail(save_request_id=save_request_id, error=exc.message, lost=True)
@@ -71,6 +73,17 @@ def save_document(self: Task[[int], None], save_request_id: int) -> None:
     except Exception as exc:
         services.save_request_fail(save_request_id=save_request_id, error=_UNEXPECTED_ERROR % type(exc).__name__)
         raise
+
+
+def _wait_for_earlier_save(save_request_id: int, *, eager: bool) -> None:
+    """Give the request back and look again shortly, as a fresh task: waiting uses none of its retries.
+
+    The earlier save always ends (stored, failed, or taken up again by the sweep), so this ends too. Tasks run
+    inline (tests, no worker) never wait here: the sweep sends the request again.
+    """
+    services.save_request_release(save_request_id=save_request_id, error="")
+    if not eager:
+        save_document.apply_async((save_request_id,), countdown=settings.CONNECTOR_SAVE_RETRY_BASE_SECONDS)
 
 
 def _retry_or_fail(task: Task[[int], None], save_request_id: int, error: str, *, transient: bool) -> None:

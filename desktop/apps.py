@@ -11,8 +11,8 @@ class DesktopConfig(AppConfig):
         from attachments.actions import register_panel, register_rows
         from attachments.editing import register_holds
         from desktop import display, tasks  # noqa: F401  (tasks: registers the sweep by name)
-        from desktop.locks import desktop_holds
+        from desktop.locks import desktop_holds, live_probe
 
-        register_holds(desktop_holds, exclusive=True)
+        register_holds(desktop_holds, exclusive=True, probe=live_probe)
         register_rows(display.desktop_rows)
         register_panel(display.file_panel)

@@ -446,3 +446,29 @@ def test_it_tells_a_missing_file_from_a_key_it_never_issued(editing_setup, uncon
     missing = _post_in_process(cfg, _callback_fields(cfg), fake_ds.secret)
     assert (missing.status_code, missing.json()) == (404, {"error": 1, "message": "no such file"})
     assert not CallbackEvent.objects.exists()
+
+
+def test_it_stores_a_sessions_final_save_only_after_the_forcesave_sent_before_it(editing_setup, unconsumed_broker):
+    """Two workers: the final save (flagged ``notmodified``) is taken while the forcesave is still unstored."""
+    from connector import services
+    from connector.docserver import DocServerError
+
+    personas, attachment, fake_ds = editing_setup
+    cfg = editor_config(personas, attachment)
+    forcesave = {**_save_fields(fake_ds, cfg), "status": 6, "forcesavetype": 1}
+    final = {**_save_fields(fake_ds, cfg), "notmodified": True, "lastsave": "2026-03-29T10:04:10.000Z"}
+    for fields in (forcesave, final):
+        assert _post_in_process(cfg, fields, fake_ds.secret).json() == {"error": 0}
+    first, second = SaveRequest.objects.filter(attachment=attachment).order_by("pk")
+
+    taken = services.save_request_claim(save_request_id=second.pk)
+    with pytest.raises(DocServerError) as waiting:
+        services.save_request_store(save_request=taken)
+    assert waiting.value.transient
+    services.save_request_release(save_request_id=second.pk, error="")
+    assert Attachment.objects.get(pk=attachment.pk).current_version == 1  # nothing stored out of order
+
+    forcesaved = services.save_request_store(save_request=services.save_request_claim(save_request_id=first.pk))
+    repeated = services.save_request_store(save_request=services.save_request_claim(save_request_id=second.pk))
+    assert repeated == forcesaved  # the same version, not a second copy of the same bytes
+    assert list(attachment.versions.values_list("number", flat=True).order_by("number")) == [1, 2]
