@@ -262,7 +262,7 @@ def _earlier_save_unfinished(save_request: SaveRequest) -> bool:
     A session's saves are stored in the order the DS sent them. With several workers, a final save taken while
     the forcesave before it is still downloading would otherwise be numbered first, and the forcesave's older
     content would become the current version; and a final save flagged ``notmodified`` would not yet see the
-    forcesave it repeats, and store a second copy (bench/load.py found both).
+    forcesave it repeats, and store a second copy (as bench/load.py once saw with two workers).
     """
     return SaveRequest.objects.filter(
         document_key_id=save_request.document_key_id,
