@@ -209,7 +209,12 @@ def main() -> int:
     )
     _time_callbacks(fake)
     fake.start()
-    control = ControlServer(("127.0.0.1", 0), handler_for(fake))
+    return serve(fake, handler_for(fake))
+
+
+def serve(fake: FakeDocServer, handler: type[BaseHTTPRequestHandler]) -> int:
+    """Run the control API for the started ``fake`` until SIGTERM, SIGINT or the parent closes stdin."""
+    control = ControlServer(("127.0.0.1", 0), handler)
     threading.Thread(target=control.serve_forever, name="control", daemon=True).start()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

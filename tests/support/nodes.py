@@ -26,7 +26,6 @@ exits (atexit), whatever happened. bench/harness.py supplies the process plumbin
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import hashlib
 import html
@@ -64,6 +63,7 @@ from bench.harness import (
     _wait,
     free_port,
 )
+from tests.support.processes import live_groups
 
 PASSWORD = "two nodes, one installation"
 T = TypeVar("T")
@@ -72,16 +72,6 @@ CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # Redis databases left alone: 0 is the test suite's, 15 the benchmarks' (bench/harness.py).
 REDIS_DATABASES = range(14, 0, -1)
 REDIS_CLAIM_KEY = "tests:two-nodes:claim"
-
-# Process groups still running, killed when the test process exits however it exits (teardown may not run).
-_live_groups: set[int] = set()
-
-
-@atexit.register
-def _kill_leftovers() -> None:
-    for pgid in list(_live_groups):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
 
 
 def poll(probe: Callable[[], T], *, what: str, timeout: float = 30.0, logs: Callable[[], str] = str) -> T:
@@ -158,7 +148,7 @@ class Cluster:
 
 def _start(name: str, command: list[str], env: dict[str, str], log_dir: Path, **popen: Any) -> Process:
     process = _spawn(name, command, env, log_dir, **popen)
-    _live_groups.add(process.popen.pid)
+    live_groups.add(process.popen.pid)
     return process
 
 
@@ -178,7 +168,7 @@ def _stop_all(processes: list[Process], timeout: float = 5.0) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.popen.pid, signal.SIGKILL)  # the group: pool children outlive their parent
         process.popen.wait()
-        _live_groups.discard(process.popen.pid)
+        live_groups.discard(process.popen.pid)
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
@@ -192,13 +182,13 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
         text=True,
         start_new_session=True,
     )
-    _live_groups.add(process.pid)
+    live_groups.add(process.pid)
     return process
 
 
 def _finish(process: subprocess.Popen[str], what: str) -> str:
     stdout, stderr = process.communicate(timeout=180)
-    _live_groups.discard(process.pid)
+    live_groups.discard(process.pid)
     if process.returncode != 0:
         raise StackError(f"{what} failed ({process.returncode}):\n{stderr[-3000:]}")
     return stdout
@@ -534,17 +524,7 @@ def _serve_fakeds() -> int:
             self.end_headers()
             self.wfile.write(data)
 
-    control = fakeds_server.ControlServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=control.serve_forever, name="control", daemon=True).start()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), name="stdin", daemon=True).start()
-    host, port = control.server_address[:2]
-    print(json.dumps({"url": fake.url, "secret": fake.secret, "control": f"http://{host}:{port}"}), flush=True)
-    stop.wait()
-    control.shutdown()
-    fake.stop()
-    return 0
+    return fakeds_server.serve(fake, Handler)
 
 
 # ---- python -m tests.support.nodes seed SESSIONS --------------------------------------------------------------

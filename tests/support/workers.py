@@ -16,7 +16,6 @@ The broker is Redis when REDIS_URL is set and a folder otherwise; a test picks o
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import json
 import os
@@ -37,22 +36,13 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery_app import app
+from tests.support.processes import live_groups
 from tests.support.storage_run import process_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
 T = TypeVar("T")
-
-# Process groups still running, killed when the test process exits however it exits (teardown may not run).
-_live_groups: set[int] = set()
-
-
-@atexit.register
-def _kill_leftovers() -> None:
-    for pgid in list(_live_groups):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
 
 
 @dataclass
@@ -120,7 +110,7 @@ class WorkerHandle:
             os.killpg(self.pid, signal.SIGKILL)
         # SIGKILL is delivered asynchronously: wait until no member of the group still runs.
         poll_until(lambda: not self.group_members(), what=f"the processes of {self.hostname} to end", timeout=10)
-        _live_groups.discard(self.pid)
+        live_groups.discard(self.pid)
 
 
 @dataclass
@@ -171,7 +161,7 @@ class WorkerFactory:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        _live_groups.add(process.pid)
+        live_groups.add(process.pid)
         worker = WorkerHandle(process=process, hostname=hostname, log_path=log_path)
         self.workers.append(worker)
         if ready:
