@@ -63,7 +63,7 @@ from bench.harness import (
     _wait,
     free_port,
 )
-from tests.support.processes import live_groups
+from tests.support.processes import live_groups, poll
 
 PASSWORD = "two nodes, one installation"
 T = TypeVar("T")
@@ -72,18 +72,6 @@ CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # Redis databases left alone: 0 is the test suite's, 15 the benchmarks' (bench/harness.py).
 REDIS_DATABASES = range(14, 0, -1)
 REDIS_CLAIM_KEY = "tests:two-nodes:claim"
-
-
-def poll(probe: Callable[[], T], *, what: str, timeout: float = 30.0, logs: Callable[[], str] = str) -> T:
-    """``probe()`` until it is truthy, and that value; AssertionError with ``logs()`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}\n{logs()}")
-        time.sleep(0.1)
 
 
 # ---- the cluster --------------------------------------------------------------------------------------------

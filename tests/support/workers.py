@@ -36,7 +36,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery_app import app
-from tests.support.processes import live_groups
+from tests.support.processes import live_groups, poll
 from tests.support.storage_run import process_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -273,12 +273,8 @@ def poll_until(
     probe: Callable[[], T], *, what: str, timeout: float = 30.0, workers: list[WorkerHandle] | None = None
 ) -> T:
     """Call ``probe`` until it returns something truthy and return that; fail with the workers' logs on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            logs = "\n".join(f"----- {w.hostname} -----\n{w.log_text()}" for w in workers or [])
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}\n{logs}")
-        time.sleep(0.05)
+
+    def logs() -> str:
+        return "\n".join(f"----- {w.hostname} -----\n{w.log_text()}" for w in workers or [])
+
+    return poll(probe, what=what, timeout=timeout, logs=logs)
