@@ -26,13 +26,14 @@ import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
 
+from attachments.storage import S3_BACKEND
+
 if TYPE_CHECKING:
     from tests.support.s3 import S3Server
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Written by the file-system run, read by the S3 run; git-ignored like the rest of tests/artifacts/.
 STORAGE_TESTS = BASE_DIR / "tests" / "artifacts" / "storage-tests.txt"
-S3_BACKEND = "storages.backends.s3.S3Storage"
 S3_SETTINGS_MODULE = "tests.support.s3_settings"
 # django-storages' option and the variable config.settings._s3_storage() reads it from.
 S3_VARIABLES = {
