@@ -97,6 +97,20 @@ def test_word_s_put_that_names_its_lock_in_a_lock_token_header_is_its_own_lock_s
     assert report.current_version == 2
 
 
+def test_word_s_proppatch_without_a_lock_token_is_its_own_lock_s_write_and_nobody_else_s(personas, report) -> None:
+    proppatch = next(step for step in sequences.WORD_OPEN_EDIT_SAVE_CLOSE if step["method"] == "PROPPATCH")
+    holder = Dav(user=personas.editor, attachment=report)
+    assert holder.lock(owner="DOMAIN\\eddie").status == 200
+
+    [(_step, own)] = replay(holder, [proppatch])
+    [(_step, others)] = replay(Dav(user=personas.owner, attachment=report), [proppatch])
+
+    # Windows' file times are not kept (no dead properties): each is refused in the multistatus, never as locked.
+    assert own.status == 207
+    assert "HTTP/1.1 403 Forbidden" in own.text and "423" not in own.text
+    assert others.status == 423
+
+
 @pytest.mark.parametrize(
     ("steps", "client"),
     [

@@ -5,7 +5,9 @@ edited in a desktop app by …" while a lock is held, and "Break desktop lock" f
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -18,6 +20,7 @@ from connector import ds_settings
 from desktop import links, locks
 from desktop.models import DesktopLock
 from tests.conftest import Personas
+from tests.support.production import run_with_production_settings
 
 WORD, EXCEL, POWERPOINT, LIBREOFFICE = "Open in Word", "Open in Excel", "Open in PowerPoint", "Open in LibreOffice"
 HELD = "Being edited in a desktop app by Eddie Editor"
@@ -57,9 +60,11 @@ def file_page(client: Client, attachment: Attachment) -> tuple[str, str, str]:
     return html, section.group(0) if section else "", menu.group(1) if menu else ""
 
 
-def app_link(client: Client, attachment: Attachment, app: str = "office") -> tuple[str, str, str, str]:
+def app_link(
+    client: Client, attachment: Attachment, app: str = "office", headers: dict[str, str] | None = None
+) -> tuple[str, str, str, str]:
     """What "Open in …" hands the browser: (scheme, command, WebDAV URL, Cache-Control)."""
-    response = client.get(reverse(f"desktop-open-{app}", args=[attachment.pk]))
+    response = client.get(reverse(f"desktop-open-{app}", args=[attachment.pk]), headers=headers)
     assert response.status_code == 302, response.status_code
     scheme, _colon, rest = response["Location"].partition(":")
     command, kind, url = rest.split("|", 2)
@@ -202,6 +207,38 @@ def test_it_hands_word_a_fresh_webdav_link_of_the_editor(personas: Personas, pla
     assert (link.user_id, link.attachment_id, link.access, link.version) == (personas.editor.pk, plan.pk, "edit", 1)
     # A link that opens the file for a while must never be kept by the browser or a proxy.
     assert response["Cache-Control"] == "no-store"
+
+
+# What DJANGO_BEHIND_PROXY leaves in the settings, as JSON.
+_PROXY_SETTINGS = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps([getattr(s, 'SECURE_PROXY_SSL_HEADER', None), s.USE_X_FORWARDED_HOST]))"
+)
+
+
+def test_it_hands_the_apps_an_https_link_behind_a_tls_proxy(
+    personas: Personas, plan: Attachment, settings, tmp_path: Path
+):
+    # The settings an operator's DJANGO_BEHIND_PROXY=true gives production, applied to this test's.
+    shown = run_with_production_settings(
+        _PROXY_SETTINGS, tmp_path, DJANGO_SECRET_KEY="x" * 50, DJANGO_BEHIND_PROXY="true"
+    )
+    assert shown.returncode == 0, shown.stderr
+    header, forwarded_host = json.loads(shown.stdout)
+    client = personas.client_for("editor")
+    # As nginx forwards a click on https://files.example.com (docs/deploy.md).
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "files.example.com"}
+    settings.ALLOWED_HOSTS = ["files.example.com", "testserver"]
+
+    unproxied = client.get(reverse("desktop-open-office", args=[plan.pk]), headers=proxied)["Location"]
+    settings.SECURE_PROXY_SSL_HEADER, settings.USE_X_FORWARDED_HOST = tuple(header), forwarded_host
+    _scheme, _command, office, _cache = app_link(client, plan, headers=proxied)
+    _scheme, _command, libreoffice, _cache = app_link(client, plan, "libreoffice", headers=proxied)
+
+    # Without the setting the forwarded headers are anybody's to write, so they are not believed.
+    assert unproxied.startswith("ms-word:ofe|u|http://testserver/dav/"), unproxied
+    assert office.startswith("https://files.example.com/dav/") and office.endswith("/Plan.docx"), office
+    assert libreoffice.startswith("https://files.example.com/dav/"), libreoffice
 
 
 @pytest.mark.parametrize(

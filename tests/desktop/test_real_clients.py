@@ -21,11 +21,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.handlers.base import BaseHandler
 from django.http import HttpRequest, HttpResponseBase
+from django.test import Client
 from django.urls import reverse
 
 from attachments.models import Attachment, Version
@@ -255,14 +257,37 @@ def _libreoffice(url: str, profile: Path, texts: list[str]) -> Iterator[_Driver]
                 os.killpg(driver.soffice_pid, signal.SIGKILL)
 
 
+def _open_in_libreoffice(client: Client, attachment: Attachment, live_server) -> str:
+    """The URL "Open in LibreOffice" hands the app, clicked on a page of the live server: what the browser passes
+    to LibreOffice after the ``vnd.libreoffice.command:ofe|u|`` of the redirect."""
+    response = client.get(
+        reverse("desktop-open-libreoffice", args=[attachment.pk]), HTTP_HOST=urlsplit(live_server.url).netloc
+    )
+    assert response.status_code == 302, response.status_code
+    location = response["Location"]
+    prefix = "vnd.libreoffice.command:ofe|u|"
+    assert location.startswith(prefix), location
+    return location.removeprefix(prefix)
+
+
+def _version_rows(client: Client, attachment: Attachment) -> dict[int, tuple[str, str]]:
+    """The file page's version history as its user reads it: number -> (source, author)."""
+    html = client.get(reverse("attachment_detail", args=[attachment.pk])).content.decode()
+    row = r'<tr data-version="(\d+)".*?<span class="badge badge-source">([^<]*)</span>.*?<span class="who">([^<]*)<'
+    rows = re.findall(row, html, re.S)
+    return {int(number): (source, who) for number, source, who in rows}
+
+
 @pytest.mark.slow
 def test_it_edits_and_saves_twice_in_libreoffice(
-    personas: Personas, plan: Attachment, dav_link, dav_requests: list[Seen], tmp_path: Path
+    personas: Personas, plan: Attachment, live_server, dav_requests: list[Seen], tmp_path: Path
 ) -> None:
     _require("LibreOffice with python3-uno", _libreoffice_installed())
+    editor = personas.client_for("editor")
     # The plain http URL: LibreOffice hands http(s) to its WebDAV content provider, which LOCKs on opening for
     # editing (vnd.sun.star.webdav:// is that provider's own scheme for the same thing).
-    url = dav_link(personas.editor, plan)
+    url = _open_in_libreoffice(editor, plan, live_server)
+    assert url.startswith(live_server.url + "/dav/") and url.endswith("/Plan.docx"), url
     profile = tmp_path / "profile"
 
     with _libreoffice(url, profile, ["First edit", "Second edit"]) as driver:
@@ -298,3 +323,8 @@ def test_it_edits_and_saves_twice_in_libreoffice(
     assert ("Original plan" in second_xml, "First edit" in second_xml, "Second edit" in second_xml) == (True,) * 3
     plan.refresh_from_db()
     assert plan.current_version == 3
+    assert _version_rows(editor, plan) == {
+        1: ("Upload", "Olivia Owner"),
+        2: ("Desktop", "Eddie Editor"),
+        3: ("Desktop", "Eddie Editor"),
+    }
