@@ -195,6 +195,10 @@ def _permissions(*, access: Access, extension: str, cfg: DocServerConfig) -> dic
         "modifyContentControl": edit,
         "chat": access != "view" and cfg.customization.get("chat", True) is not False,
         "protect": edit,
+        # Below edit, a person adds comments but changes or deletes only their own: a commenter or a link's guest
+        # must not rewrite or remove what the members wrote. Editors manage every comment, as they edit the rest.
+        "editCommentAuthorOnly": not edit,
+        "deleteCommentAuthorOnly": not edit,
     }
 
 

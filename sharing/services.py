@@ -24,7 +24,7 @@ from attachments.errors import AttachmentRuleError
 from attachments.models import Attachment, Membership, Role
 from attachments.users import GUEST_PREFIX, User
 from connector import ds_settings
-from connector.editor import format_allows, parse_access, role_of_access
+from connector.editor import ACCESS_MODES, Access, access_of_role, format_allows, parse_access, role_of_access
 from sharing.models import Guest, LinkAccess, ShareLink
 
 # 24 random bytes: 192 bits, well past guessing.
@@ -154,6 +154,21 @@ def password_check(*, link: ShareLink, password: str, client: str) -> bool:
         return True
     cache.set(key, failures + 1, PASSWORD_WINDOW)
     return False
+
+
+def member_access(*, link: ShareLink, role: Role) -> Access | None:
+    """The access a member of the file's space opens the link with, when the link gives more on this file than
+    their role does (the stronger of the two, in ACCESS_MODES order: a viewer with a fill link fills the form in);
+    None when their role gives as much, and their own editor page is what they get.
+
+    Compared as the file's type allows each (format_allows): an edit link to a file edited nowhere gives nothing
+    more than view, and a member then keeps their own page.
+    """
+    cfg = ds_settings.current()
+    wanted = parse_access(link.access)
+    theirs = format_allows(link.attachment.file_type, access_of_role(role), cfg) or "view"
+    links = format_allows(link.attachment.file_type, wanted, cfg) or "view"
+    return wanted if ACCESS_MODES.index(links) > ACCESS_MODES.index(theirs) else None
 
 
 def guest_create(*, link: ShareLink, name: str) -> User:

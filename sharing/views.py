@@ -1,9 +1,10 @@
 """A share link's guest side: ``/s/<secret>/`` asks for what it still needs, then opens the file in the editor.
 
 The steps, all on the link's one URL: the link must work (404 revoked or gone, 410 expired); a member of the file's
-space goes to their own editor page; a password link asks for its password (throttled per address); a newcomer
-gives a display name, once per browser; then the editor opens with the link's access, as this browser's guest
-account on the link (sharing/guests.py keeps the cookies).
+space goes to their own editor page, unless the link gives more than their role (then, after the link's password,
+the editor opens here with the link's access, under their own name); a password link asks for its password
+(throttled per address); a newcomer gives a display name, once per browser; then the editor opens with the link's
+access, as this browser's guest account on the link (sharing/guests.py keeps the cookies).
 
 The URL is the credential, so every answer keeps it to itself: no Referer to anyone, not cached, not indexed, and
 the log filter (config/logging.py) cuts it out of every log line. A guest never gets a session: everywhere else in
@@ -25,10 +26,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from attachments.display import user_name
-from attachments.models import Attachment
-from attachments.permissions import role_in_space
+from attachments.models import Attachment, Role
+from attachments.permissions import can_download, role_in_space
 from attachments.users import User
-from connector import ds_settings, editor, formats
+from connector import ds_settings, editor, events, formats
 from connector.views.editor import editor_response
 from sharing import guests, services
 from sharing.models import ShareLink
@@ -79,15 +80,27 @@ def share_open(request: HttpRequest, secret: str) -> HttpResponse:
         return render(request, "sharing/guest_gone.html", {"guest": True}, status=404)
     except services.LinkExpired:
         return render(request, "sharing/guest_expired.html", {"guest": True}, status=410)
-    if role_in_space(request.user, link.attachment.space) is not None:
-        # A member keeps their own access (more than the link's, perhaps) and their own name.
-        return redirect("onlyoffice-editor", link.attachment_id)
+    role = role_in_space(request.user, link.attachment.space)
+    if role is not None and isinstance(request.user, User):
+        return _member(request, link, request.user, role)
     if link.has_password and not guests.is_unlocked(request, link):
         return _password_step(request, link)
     guest = guests.remembered_guest(request, link)
     if guest is not None:
         return _editor(request, link, guest)
     return _name_step(request, link)
+
+
+def _member(request: HttpRequest, link: ShareLink, member: User, role: Role) -> HttpResponse:
+    """A member of the file's space: the stronger of their role's access and the link's, under their own name."""
+    access = services.member_access(link=link, role=role)
+    if access is None:
+        # Their role gives as much: their own page, with everything a member has there.
+        return redirect("onlyoffice-editor", link.attachment_id)
+    if link.has_password and not guests.is_unlocked(request, link):
+        # What the link adds to their role is the link's to give: its password guards it for members too.
+        return _password_step(request, link)
+    return _member_editor(request, link, member, role, access)
 
 
 def _form_page(request: HttpRequest, template: str, context: dict[str, object], status: int) -> HttpResponse:
@@ -156,22 +169,68 @@ def _name_step(request: HttpRequest, link: ShareLink) -> HttpResponse:
     return _form_page(request, "sharing/guest_name.html", {"form": form, "attachment": link.attachment}, 200)
 
 
+def _file_for_editor(link: ShareLink, user: User) -> Attachment:
+    # The user's editor id, the live key and a save in flight, read with the file (editor.page_annotations).
+    return (
+        Attachment.objects.select_related("space").annotate(**editor.page_annotations(user)).get(pk=link.attachment_id)
+    )
+
+
+def _unavailable(attachment: Attachment, cfg: ds_settings.DocServerConfig) -> tuple[str, int] | None:
+    """Why the editor cannot open the file now, and the status that says so; None when it can."""
+    if not cfg.configured:
+        return "not_configured", 503
+    if not formats.can_view(attachment.file_type):
+        return "format", 415
+    if getattr(attachment, "final_save_in_flight", False):
+        return "saving", 202
+    return None
+
+
 def _editor(request: HttpRequest, link: ShareLink, guest: User) -> HttpResponse:
     cfg = ds_settings.current()
-    # The guest's editor id, the live key and a save in flight, read with the file (editor.page_annotations).
-    attachment = Attachment.objects.annotate(**editor.page_annotations(guest)).get(pk=link.attachment_id)
+    attachment = _file_for_editor(link, guest)
     # Nothing of the space, and no way into it: no back link, no download (the file is theirs to open only here).
     context: dict[str, object] = {"attachment": attachment, "can_download": False, "guest": True}
-    if not cfg.configured:
-        return render(request, "sharing/guest_unavailable.html", {**context, "reason": "not_configured"}, status=503)
-    if not formats.can_view(attachment.file_type):
-        return render(request, "sharing/guest_unavailable.html", {**context, "reason": "format"}, status=415)
-    if getattr(attachment, "final_save_in_flight", False):
-        return render(request, "sharing/guest_unavailable.html", {**context, "reason": "saving"}, status=202)
+    unavailable = _unavailable(attachment, cfg)
+    if unavailable is not None:
+        reason, status = unavailable
+        return render(request, "sharing/guest_unavailable.html", {**context, "reason": reason}, status=status)
     access = editor.parse_access(link.access)
     decision = editor.decide_mode(
         attachment=attachment, role=editor.role_of_access(access), cfg=cfg, wants_view=False, access=access
     )
     return editor_response(
         request, attachment=attachment, user=guest, decision=decision, cfg=cfg, context=context, guest=True
+    )
+
+
+def _member_editor(
+    request: HttpRequest, link: ShareLink, member: User, role: Role, access: editor.Access
+) -> HttpResponse:
+    """A member's editor page with the link's access: as their own page (connector.views.editor), with the space."""
+    cfg = ds_settings.current()
+    attachment = _file_for_editor(link, member)
+    context: dict[str, object] = {
+        "attachment": attachment,
+        "space": attachment.space,
+        "can_download": can_download(role),
+        "purpose": "edit",
+    }
+    unavailable = _unavailable(attachment, cfg)
+    if unavailable is not None:
+        reason, status = unavailable
+        template = "connector/saving.html" if reason == "saving" else "connector/unavailable.html"
+        return render(request, template, {**context, "reason": reason}, status=status)
+    decision = editor.decide_mode(
+        attachment=attachment, role=editor.role_of_access(access), cfg=cfg, wants_view=False, access=access
+    )
+    return editor_response(
+        request,
+        attachment=attachment,
+        user=member,
+        decision=decision,
+        cfg=cfg,
+        context=context,
+        save_as=events.can_save_copy(member, role),
     )

@@ -122,6 +122,14 @@ def test_a_reviewer_s_editor_tracks_every_change(onlyoffice, members, plan) -> N
     assert "callbackUrl" in claims["editorConfig"]
 
 
+@pytest.mark.parametrize(("role", "authors_only"), [("commenter", True), ("reviewer", True), ("editor", False)])
+def test_only_editors_may_change_or_delete_other_people_s_comments(onlyoffice, members, plan, role, authors_only):
+    permissions = editor_config(members[role], plan)["document"]["permissions"]
+
+    assert permissions["editCommentAuthorOnly"] is authors_only
+    assert permissions["deleteCommentAuthorOnly"] is authors_only
+
+
 def test_a_reviewer_comments_where_the_format_has_no_tracked_changes(onlyoffice, personas, members, make_attachment):
     budget = make_attachment(personas.space, "Budget.xlsx", b"cells", user=personas.owner)
 

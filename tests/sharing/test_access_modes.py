@@ -49,6 +49,7 @@ ON = {
 }
 CAN = {"review": "review", "comment": "comment", "fillForms": "fill"}  # permission → the format's action
 COPIES = ("download", "print", "copy")
+AUTHOR_ONLY = ("editCommentAuthorOnly", "deleteCommentAuthorOnly")
 
 
 @pytest.fixture
@@ -91,7 +92,9 @@ def permissions_for(access: Access, ext: str) -> dict[str, bool]:
     actions = {"docx": {"review", "comment"}, "xlsx": {"comment"}, "pptx": {"comment"}, "pdf": {"comment", "fill"}}
     on = {name for name in ON[access] if name not in CAN or CAN[name] in actions.get(ext, set())}
     names = ("edit", "review", "comment", "fillForms", "modifyFilter", "modifyContentControl", "chat", "protect")
-    return {**{name: name in on for name in names}, **dict.fromkeys(COPIES, True)}
+    # Below edit, comments are changed and deleted by their authors only.
+    authors_only = dict.fromkeys(AUTHOR_ONLY, access != "edit")
+    return {**{name: name in on for name in names}, **dict.fromkeys(COPIES, True), **authors_only}
 
 
 # --- what each access opens each format for --------------------------------------------------------------------------
@@ -206,6 +209,19 @@ def test_it_gives_a_callback_url_to_every_access_but_view(onlyoffice, personas, 
     assert bool(callback) is (access != "view")
     if callback:
         assert callback.startswith(f"http://connector.test/onlyoffice/callback/{files['pdf'].pk}/?token=")
+
+
+@pytest.mark.parametrize("access", ACCESS_MODES)
+def test_it_lets_only_editors_change_or_delete_other_people_s_comments(
+    onlyoffice, personas, files, access: Access
+) -> None:
+    attachment = files["pdf"]  # every access opens a pdf as asked, fill included
+
+    member = signed_config(personas, attachment, access)["document"]["permissions"]
+    guest = signed_config(personas, attachment, access, guest=True)["document"]["permissions"]
+
+    for permissions in (member, guest):
+        assert {name: permissions[name] for name in AUTHOR_ONLY} == dict.fromkeys(AUTHOR_ONLY, access != "edit")
 
 
 @pytest.mark.parametrize("access", ACCESS_MODES)

@@ -7,18 +7,24 @@ import json
 import logging
 import re
 from datetime import timedelta
+from urllib.parse import urlencode, urlsplit
 
+import jwt
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.test import Client
-from django.urls import reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from attachments import services as store
 from attachments.display import user_name
-from attachments.models import Attachment
+from attachments.models import Attachment, Role
 from attachments.users import is_guest
 from config.logging import RedactDavTokens
-from connector import ds_settings
+from connector import ds_settings, links
+from doctemplates.builtin import BUILTINS
+from doctemplates.services import template_create
 from sharing import services
 from sharing.models import Guest, ShareLink
 
@@ -53,6 +59,26 @@ def open_as_guest(url: str, name: str = "Alice", *, client: Client | None = None
     page = client.get(url)
     assert page.status_code == 200
     return client, page
+
+
+def signed(config: dict, secret: str = SECRET) -> dict:
+    """The config as the Document Server reads it: the claims of its JWT, which must be the whole config."""
+    claims = jwt.decode(config["token"], secret, algorithms=["HS256"])
+    assert {name: value for name, value in claims.items() if name not in {"iat", "exp", "token"}} == {
+        name: value for name, value in config.items() if name != "token"
+    }
+    return claims
+
+
+def ds_fetch(url: str, secret: str = SECRET):
+    """GET a file link as the Document Server does: with its JWT over that very URL (connector.access)."""
+    token = jwt.encode({"payload": {"url": url}}, secret, algorithm="HS256")
+    parts = urlsplit(url)
+    return Client().get(f"{parts.path}?{parts.query}", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def body_of(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 def guest_of(config: dict):
@@ -153,6 +179,64 @@ def test_it_sends_a_member_to_their_own_editor_page(personas, plan, share_link, 
 
     assert (response.status_code, response["Location"]) == (302, reverse("onlyoffice-editor", args=[plan.pk]))
     assert Guest.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("title", "access", "can"),
+    [("Form.pdf", "fill", {"fillForms": True, "edit": False}), ("Plan.docx", "edit", {"edit": True})],
+)
+def test_it_gives_a_viewer_the_link_s_stronger_access_under_their_own_name(
+    personas, make_attachment, share_link, onlyoffice, title, access, can
+):
+    attachment = make_attachment(personas.space, title, content=b"file bytes", user=personas.owner)
+    _link, url = share_link(attachment, access)
+
+    page = personas.client_for("viewer").get(url)
+
+    assert page.status_code == 200
+    config = signed(config_of(page))
+    permissions = config["document"]["permissions"]
+    assert {name: permissions[name] for name in can} == can
+    assert config["editorConfig"]["mode"] == "edit" and "callbackUrl" in config["editorConfig"]
+    # Themselves, not a guest: their saves are theirs, and the page is a member's.
+    assert guest_of(config) == personas.viewer
+    assert config["editorConfig"]["user"]["name"] == "Vera Viewer"
+    assert "goback" in config["editorConfig"]["customization"]
+    assert Guest.objects.count() == 0
+
+
+def test_it_sends_a_member_whose_role_gives_as_much_as_the_link_to_their_own_page(
+    personas, make_attachment, share_link, member, onlyoffice
+):
+    # A reviewer comments in a spreadsheet (no tracked changes there), as a comment link does.
+    budget = make_attachment(personas.space, "Budget.xlsx", user=personas.owner)
+    form = make_attachment(personas.space, "Form.pdf", content=b"%PDF-1.7 form", user=personas.owner)
+    _comment, comment_url = share_link(budget, "comment")
+    _fill, fill_url = share_link(form, "fill")
+    reviewer = Client()
+    reviewer.force_login(member("reviewer"))
+
+    answers = [reviewer.get(comment_url), personas.client_for("editor").get(fill_url)]
+
+    assert [(answer.status_code, answer["Location"]) for answer in answers] == [
+        (302, reverse("onlyoffice-editor", args=[budget.pk])),
+        (302, reverse("onlyoffice-editor", args=[form.pk])),
+    ]
+
+
+def test_it_asks_a_member_for_the_password_before_giving_more_than_their_role(personas, plan, share_link, onlyoffice):
+    _link, url = share_link(plan, "edit", password="open sesame")
+    client = personas.client_for("viewer")
+
+    asked = client.get(url)
+    refused = client.post(url, {"step": "password", "password": "open barley"})
+    unlocked = client.post(url, {"step": "password", "password": "open sesame"})
+    page = client.get(url)
+
+    assert 'id="share-password"' in asked.text and "onlyoffice-config" not in asked.text
+    assert refused.status_code == 403
+    assert (unlocked.status_code, unlocked["Location"]) == (302, url)
+    assert signed(config_of(page))["document"]["permissions"]["edit"] is True
 
 
 def test_it_refuses_a_post_without_the_csrf_token(personas, plan, share_link, onlyoffice):
@@ -267,6 +351,49 @@ def test_it_ends_a_guest_s_access_with_the_link(personas, plan, share_link, only
     assert client.get(url).status_code == 404
 
 
+def _stop(change: str, link: ShareLink, personas) -> None:
+    """End a link made by the editor persona: revoke it, or take its creator's right to share the file."""
+    if change == "revoked":
+        services.link_revoke(link=link, revoked_by=personas.owner)
+    elif change == "creator removed":
+        store.membership_remove(space=personas.space, user=personas.editor)
+    elif change == "creator demoted":
+        store.membership_set(space=personas.space, user=personas.editor, role=Role.VIEWER)
+    else:
+        get_user_model().objects.filter(pk=personas.editor.pk).update(is_active=False)
+
+
+@pytest.mark.parametrize("change", ["revoked", "creator removed", "creator demoted", "creator deactivated"])
+def test_the_document_server_gets_no_file_for_a_guest_once_the_link_stops(personas, plan, onlyoffice, change):
+    link, secret = services.link_create(
+        attachment=plan, access="edit", expires_at=None, password="", created_by=personas.editor
+    )
+    _client, page = open_as_guest(reverse("share_open", args=[secret]))
+    document_url = signed(config_of(page))["document"]["url"]
+    fetched = ds_fetch(document_url)
+    assert (fetched.status_code, body_of(fetched)) == (200, b"original bytes")  # the control: the same request
+
+    _stop(change, link, personas)
+    refused = ds_fetch(document_url)
+
+    assert refused.status_code == 404
+    assert b"original bytes" not in body_of(refused)
+
+
+def test_the_document_server_gets_no_other_file_for_a_guest(personas, plan, make_attachment, share_link, onlyoffice):
+    other = make_attachment(personas.space, "Secret.docx", content=b"other file's bytes", user=personas.owner)
+    _link, url = share_link(plan, "edit")
+    guest = guest_of(config_of(open_as_guest(url)[1]))
+    # A link to the other file signed for the guest, as if the app had made one: only their role on it can refuse.
+    token = links.make_token("download", a=other.pk, v=1, u=guest.pk)
+    other_url = f"http://connector.test{reverse('onlyoffice-download', args=[other.pk])}?{urlencode({'token': token})}"
+
+    response = ds_fetch(other_url)
+
+    assert response.status_code == 404
+    assert b"other file's bytes" not in body_of(response)
+
+
 # --- what a guest sees ----------------------------------------------------------------------------------------------
 
 
@@ -326,6 +453,9 @@ def test_it_opens_the_editor_with_the_link_s_access(personas, plan, share_link, 
     assert permissions["comment"] is (access != "view")
     assert permissions["review"] is (access in ("review", "edit"))
     assert ("callbackUrl" in config["editorConfig"]) is (access != "view")
+    # What the Document Server obeys is the token: a review guest's every change is a tracked one, there too.
+    review = signed(config)["editorConfig"]["customization"].get("review")
+    assert review == ({"trackChanges": True} if access == "review" else None)
 
 
 @pytest.mark.parametrize("access", ["view", "comment", "review"])
@@ -364,54 +494,93 @@ def test_it_tells_a_guest_when_the_editor_is_not_set_up_without_a_way_into_the_a
 # --- nothing else ---------------------------------------------------------------------------------------------------
 
 
+def _routes(entries: list, prefix: str = "") -> list[tuple[str, str]]:
+    """Every route of the URL configuration, as (name, path with its <converter:name> placeholders)."""
+    found: list[tuple[str, str]] = []
+    for entry in entries:
+        if isinstance(entry, URLResolver):
+            found += _routes(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            found.append((entry.name or "", prefix + str(entry.pattern)))
+    return found
+
+
+# Open to anyone by design, a guest included (they are checked for the files' bytes only): health, signing in, the
+# language switcher, the API's description, the desktop apps' help and status, and the link page itself.
+ANYONE = {
+    "healthz",
+    "readyz",
+    "login",
+    "set_language",
+    "api-schema",
+    "api-docs",
+    "desktop-help",
+    "onlyoffice-desktop-status",
+    "share_open",
+}
+_PLACEHOLDER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def _url_of(route_path: str, ids: dict[str, int], pk: int) -> str:
+    # The one regex route is WebDAV's root ("^dav/?$"); the others are paths.
+    path = "dav/" if route_path.startswith("^") else route_path
+    return "/" + _PLACEHOLDER.sub(lambda m: "x" if m.group(1) == "rest" else str(ids.get(m.group(1), pk)), path)
+
+
 def test_a_guest_reaches_nothing_else_of_the_app(personas, plan, make_attachment, share_link, onlyoffice):
     other = make_attachment(personas.space, "Secret.docx", content=b"other file's bytes", user=personas.owner)
-    _link, url = share_link(plan, "edit")
+    link, url = share_link(plan, "edit")
+    letter = next(builtin for builtin in BUILTINS if builtin.key == "letter-en")
+    template = template_create(
+        name="Letter",
+        filename=letter.filename,
+        chunks=[letter.path.read_bytes()],
+        space=personas.space,
+        created_by=personas.owner,
+    )
     client, _page = open_as_guest(url)
     login = reverse(settings.LOGIN_URL)
-    pages = [
-        reverse("home"),
-        reverse("space_detail", args=[personas.space.pk]),
-        reverse("space_trash", args=[personas.space.pk]),
-        reverse("attachment_detail", args=[plan.pk]),
-        reverse("attachment_download", args=[plan.pk]),
-        reverse("attachment_download", args=[other.pk]),
-        reverse("onlyoffice-editor", args=[plan.pk]),
-        reverse("onlyoffice-editor", args=[other.pk]),
-    ]
-    json_endpoints = [
-        reverse(name, args=[plan.pk])
-        for name in (
-            "onlyoffice-presence",
-            "onlyoffice-history",
-            "onlyoffice-history-data",
-            "onlyoffice-event-spaces",
-            "onlyoffice-event-images",
-            "onlyoffice-event-users",
-        )
-    ]
-    posts = [
-        reverse(name, args=[plan.pk])
-        for name in ("onlyoffice-event-save-as", "onlyoffice-event-notify", "onlyoffice-restore")
-    ]
-    api = [
-        reverse("api-space-list"),
-        reverse("api-attachment-detail", args=[plan.pk]),
-        reverse("api-attachment-download", args=[plan.pk]),
-        reverse("api-attachment-download", args=[other.pk]),
-    ]
+    # Each route with the guest's own file (the one it might leak), then with another file of the same space.
+    urls: dict[str, str] = {}
+    for file in (plan, other):
+        ids = {
+            "attachment_id": file.pk,
+            "space_id": personas.space.pk,
+            "user_id": personas.owner.pk,
+            "number": 1,
+            "version_id": file.versions.get().pk,
+            "link_id": link.pk,
+            "template_id": template.pk,
+            "image_id": 1,
+            "job_id": 1,
+            "save_request_id": 1,
+        }
+        for name, route_path in _routes(get_resolver().url_patterns):
+            if route_path.startswith("admin/"):
+                continue  # Django's admin: regex routes, for staff only, who sign in on its own page
+            pk = {"api-share-link-detail": link.pk}.get(name, personas.space.pk if "space" in name else file.pk)
+            urls[_url_of(route_path, ids, pk)] = name
+    assert {"/dav/", f"/api/share-links/{link.pk}/", f"/share-links/{link.pk}/revoke/"} <= urls.keys()
+    assert {f"/templates/{template.pk}/thumbnail/", f"/onlyoffice/new/{personas.space.pk}/"} <= urls.keys()
 
-    answers = [(path, client.get(path)) for path in pages + json_endpoints + api]
-    answers += [(path, client.post(path, "{}", content_type="application/json")) for path in posts]
-    # The Document Server's own download, without the signed link the editor config carries.
-    answers.append(("ds download", client.get(reverse("onlyoffice-download", args=[plan.pk]))))
+    reached = []
+    for path, name in sorted(urls.items()):
+        answers = [
+            ("get", client.get(path)),
+            ("post", client.post(path, "{}", content_type="application/json")),
+            ("delete", client.delete(path)),
+        ]
+        for method, response in answers:
+            allowed = (
+                name in ANYONE
+                or response.status_code in (401, 403, 404, 405)
+                or (response.status_code == 302 and response["Location"].startswith(login))
+            )
+            body = body_of(response)
+            if not allowed or b"original bytes" in body or b"other file's bytes" in body:
+                reached.append((method, path, response.status_code))
 
-    for path, response in answers:
-        assert response.status_code in (302, 401, 403, 404), path
-        if response.status_code == 302:
-            assert response["Location"].startswith(login), path
-        body = b"".join(response.streaming_content) if response.streaming else response.content
-        assert b"original bytes" not in body and b"other file's bytes" not in body, path
+    assert reached == []
 
 
 def test_a_guest_cannot_sign_in(personas, plan, share_link, onlyoffice):
@@ -538,3 +707,58 @@ def test_a_fill_guest_s_form_is_saved_as_a_version_by_them(editing_setup, make_a
 
     version = Attachment.objects.get(pk=form.pk).versions.get(number=2)
     assert user_name(version.created_by) == "Fiona (guest)"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_guest_s_edits_made_while_the_link_worked_are_saved_after_it_is_revoked(editing_setup, share_link):
+    personas, attachment, fake_ds = editing_setup
+    link, url = share_link(attachment, "edit")
+    config = config_of(open_as_guest(url, "Alice")[1])
+    uid = config["editorConfig"]["user"]["id"]
+    session = fake_ds.open(config)
+    session.edit(uid, b"typed while the link worked")
+
+    services.link_revoke(link=link, revoked_by=personas.owner)
+    record = session.close(uid)
+
+    # An accepted edit is never lost: the save callback needs no link, only the Document Server's JWT.
+    assert record.response_json == {"error": 0}
+    version = Attachment.objects.get(pk=attachment.pk).versions.get(number=2)
+    assert version.file.open("rb").read() == b"typed while the link worked"
+    assert user_name(version.created_by) == "Alice (guest)"
+    # Nothing opens anew: not the page, not the file for the Document Server.
+    assert Client().get(url).status_code == 404
+    assert ds_fetch(config["document"]["url"], fake_ds.secret).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_review_link_made_through_the_api_brings_a_guest_s_suggestions_back_as_their_version(editing_setup):
+    personas, attachment, fake_ds = editing_setup
+    links_url = reverse("api-attachment-share-links", args=[attachment.pk])
+    made = personas.client_for("editor").post(links_url, {"access": "review"}, content_type="application/json")
+    assert made.status_code == 201
+
+    # Someone without an account opens the address they were sent and gives a name.
+    _guest, page = open_as_guest(urlsplit(made.json()["url"]).path, "Rita")
+    config = config_of(page)
+    claims = signed(config, fake_ds.secret)
+    permissions = claims["document"]["permissions"]
+    assert (permissions["edit"], permissions["review"], permissions["comment"]) == (False, True, True)
+    assert claims["editorConfig"]["customization"]["review"] == {"trackChanges": True}
+    uid = config["editorConfig"]["user"]["id"]
+    session = fake_ds.open(config)
+    session.edit(uid, b"suggested by a guest")
+    record = session.close(uid)  # status 2, through the real callback; the save task runs inline
+
+    assert record.response_json == {"error": 0}
+    owner = personas.client_for("owner")
+    versions = owner.get(reverse("api-attachment-versions", args=[attachment.pk])).json()
+    newest = max(versions["results"], key=lambda version: version["number"])
+    assert newest["number"] == 2
+    guest = guest_of(config)
+    assert newest["created_by"] == guest.username
+    file_page = owner.get(reverse("attachment_detail", args=[attachment.pk]))
+    assert "Rita (guest)" in file_page.text
+    assert Attachment.objects.get(pk=attachment.pk).versions.get(number=2).file.open("rb").read() == (
+        b"suggested by a guest"
+    )
