@@ -144,8 +144,14 @@ class _HasFileType(Protocol):
     def file_type(self) -> str: ...
 
 
+def file_kind(attachment: _HasFileType) -> str:
+    """The kind of file (word, cell, slide…), which names its icon: static/js/app.js reads it from a thumbnail's
+    ``data-kind`` to put the icon in place of a picture that fails to load."""
+    return _FILE_KINDS.get(attachment.file_type, "generic")
+
+
 def file_icon(attachment: _HasFileType) -> Markup:
-    return _FILE_ICONS[_FILE_KINDS.get(attachment.file_type, "generic")]
+    return _FILE_ICONS[file_kind(attachment)]
 
 
 # Any: Django's Jinja2 backend passes its OPTIONS on to Environment unchanged, whatever they are.
@@ -161,6 +167,7 @@ def environment(**options: Any) -> Environment:  # type: ignore[explicit-any]
             "url": url,
             "icon": icon,
             "file_icon": file_icon,
+            "file_kind": file_kind,
             "filesize_scale": filesize_scale,
             "menu_entries": menu_entries,
             "user_name": user_name,

@@ -1,4 +1,5 @@
-"""The templates the product ships, written by scripts/make_templates.py into doctemplates/builtin/<language>/."""
+"""The templates the product ships, and a picture of each one's first page, written by scripts/make_templates.py
+into doctemplates/builtin/<language>/."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ class Builtin:
     @property
     def path(self) -> Path:
         return FOLDER / self.language / self.filename
+
+    @property
+    def thumbnail_path(self) -> Path:
+        """Its first page as a small PNG, written beside it by the script: the picture "New document" shows."""
+        return self.path.with_suffix(".png")
 
 
 _NAMES = {

@@ -50,3 +50,19 @@ class DocumentTemplate(models.Model):
     @property
     def builtin(self) -> bool:
         return bool(self.builtin_key)
+
+
+class DismissedBuiltin(models.Model):
+    """A shipped template someone deleted: ``doctemplates install`` leaves it out from then on, so a deletion
+    sticks; ``doctemplates restore`` forgets the dismissal and installs it again."""
+
+    key = models.CharField(max_length=100, unique=True)
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    dismissed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deleted shipped template")
+        verbose_name_plural = _("deleted shipped templates")
+
+    def __str__(self) -> str:
+        return self.key

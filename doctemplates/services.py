@@ -1,5 +1,5 @@
-"""Writes of document templates: add one (its content checked), delete one, install the shipped ones, and make a
-new attachment as a copy of one. Templates are read, never written, by using them."""
+"""Writes of document templates: add one (its content checked), delete one, install (and restore) the shipped ones,
+and make a new attachment as a copy of one. Templates are read, never written, by using them."""
 
 from __future__ import annotations
 
@@ -19,11 +19,12 @@ from attachments.services import attachment_create
 from attachments.storage import FileTooLarge, delete_quietly, open_chunks, store_chunks
 from attachments.users import User
 from doctemplates.builtin import BUILTINS
-from doctemplates.models import DocumentTemplate, TemplateType
+from doctemplates.models import DismissedBuiltin, DocumentTemplate, TemplateType
 
 TYPES = frozenset(TemplateType.values)
 THUMBNAIL_TYPES = frozenset({"png", "jpg", "gif"})
 THUMBNAIL_MAX_SIZE = 2 * 1024 * 1024
+_KEYS = [builtin.key for builtin in BUILTINS]
 # The version's comment, stored like the other comments services write (not through gettext).
 CREATED_COMMENT = "New document from the template “{name}”"
 
@@ -34,6 +35,13 @@ class TemplateRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class UnknownBuiltin(ValueError):
+    """Keys that name no shipped template (doctemplates/builtin.py)."""
+
+    def __init__(self, keys: list[str]) -> None:
+        super().__init__(f"Not a shipped template: {', '.join(keys)}. The shipped ones: {', '.join(_KEYS)}.")
 
 
 def _stored_checked(chunks: Iterable[bytes], *, folder: str, extension: str, max_size: int) -> tuple[str, int, str]:
@@ -99,8 +107,9 @@ def template_create(
         raise
 
 
-def template_delete(*, template: DocumentTemplate) -> None:
-    """Delete the template and, once that is committed, its files. Documents made from it keep their own copy."""
+def template_delete(*, template: DocumentTemplate, deleted_by: User | None = None) -> None:
+    """Delete the template and, once that is committed, its files. Documents made from it keep their own copy. A
+    shipped one is recorded as dismissed, so that ``doctemplates install`` does not bring it back."""
     names = [name for name in (template.file.name, template.thumbnail.name) if name]
 
     def delete_files() -> None:
@@ -108,6 +117,8 @@ def template_delete(*, template: DocumentTemplate) -> None:
             delete_quietly(name)
 
     with transaction.atomic():
+        if template.builtin_key:
+            DismissedBuiltin.objects.get_or_create(key=template.builtin_key, defaults={"dismissed_by": deleted_by})
         template.delete()
         transaction.on_commit(delete_files)
 
@@ -141,13 +152,14 @@ def attachment_from_template(*, template: DocumentTemplate, space: Space, title:
 
 
 def builtin_templates_install() -> int:
-    """Add the shipped templates (doctemplates/builtin.py) that are missing, for every space; idempotent. A shipped
-    template an admin deleted comes back on the next run; one whose file changed is not replaced. Returns how many
-    were added."""
+    """Add the shipped templates (doctemplates/builtin.py) that are missing, with their pictures, for every space;
+    idempotent. One an admin deleted (DismissedBuiltin) stays deleted; one whose file changed is not replaced.
+    Returns how many were added."""
     existing = set(DocumentTemplate.objects.exclude(builtin_key="").values_list("builtin_key", flat=True))
+    dismissed = set(DismissedBuiltin.objects.values_list("key", flat=True))
     added = 0
     for builtin in BUILTINS:
-        if builtin.key in existing:
+        if builtin.key in existing or builtin.key in dismissed:
             continue
         template_create(
             name=builtin.name,
@@ -156,7 +168,41 @@ def builtin_templates_install() -> int:
             space=None,
             language=builtin.language,
             created_by=None,
+            thumbnail_name=builtin.thumbnail_path.name,
+            thumbnail_chunks=[builtin.thumbnail_path.read_bytes()],
             builtin_key=builtin.key,
         )
         added += 1
     return added
+
+
+def builtin_thumbnails_install() -> int:
+    """Give the installed shipped templates that have no picture their shipped one (those installed before the
+    product shipped pictures); idempotent, and a picture someone set is kept. Returns how many were given one."""
+    by_key = {builtin.key: builtin for builtin in BUILTINS}
+    given = 0
+    for template in DocumentTemplate.objects.filter(builtin_key__in=by_key, thumbnail=""):
+        path = by_key[template.builtin_key].thumbnail_path
+        name, _size, _sha = _stored_checked(
+            [path.read_bytes()], folder="templates/all", extension="png", max_size=THUMBNAIL_MAX_SIZE
+        )
+        try:
+            template.thumbnail.name = name
+            template.save(update_fields=["thumbnail"])
+        except BaseException:
+            delete_quietly(name)
+            raise
+        given += 1
+    return given
+
+
+def builtin_templates_restore(*, keys: Iterable[str] = ()) -> int:
+    """Forget that the shipped templates ``keys`` (all, when empty) were deleted, and install them again, with the
+    files of this release. Returns how many were added."""
+    wanted = list(keys)
+    unknown = sorted(set(wanted) - set(_KEYS))
+    if unknown:
+        raise UnknownBuiltin(unknown)
+    dismissed = DismissedBuiltin.objects.all()
+    (dismissed.filter(key__in=wanted) if wanted else dismissed).delete()
+    return builtin_templates_install()

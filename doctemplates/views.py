@@ -6,6 +6,8 @@ templates for every space is staff only (403).
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,6 +26,8 @@ from attachments.users import AuthenticatedHttpRequest
 from doctemplates import selectors, services
 from doctemplates.forms import TemplateForm
 from doctemplates.models import DocumentTemplate
+
+logger = logging.getLogger(__name__)
 
 _IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif"}
 
@@ -82,8 +86,12 @@ def template_delete(request: AuthenticatedHttpRequest, template_id: int) -> Http
             raise PermissionDenied
     else:
         checked_for_page(store_selectors.space_with_role(request.user, template.space.pk), can_admin)
-    services.template_delete(template=template)
-    messages.success(request, _("The template “%(name)s” was deleted.") % {"name": template.name})
+    services.template_delete(template=template, deleted_by=request.user)
+    if template.builtin:
+        message = _("The template “%(name)s” was deleted. It was shipped with the product; it stays deleted.")
+    else:
+        message = _("The template “%(name)s” was deleted.")
+    messages.success(request, message % {"name": template.name})
     return redirect("space_templates", space_id=template.space_id) if template.space_id else redirect("templates")
 
 
@@ -98,7 +106,13 @@ def thumbnail(request: HttpRequest, template_id: int) -> FileResponse:
     if template.space is not None and not can_view(role_in_space(request.user, template.space)):
         raise Http404
     name = template.thumbnail.name or ""
-    response = FileResponse(default_storage.open(name, "rb"))
+    try:
+        handle = default_storage.open(name, "rb")
+    except OSError as exc:
+        # Named but gone from storage (a restore from an older copy of the files): no picture, as for none.
+        logger.warning("thumbnail of template %s is missing from storage", template.pk)
+        raise Http404 from exc
+    response = FileResponse(handle)
     response["Content-Type"] = _IMAGE_TYPES.get(file_type(name), "application/octet-stream")
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
-from connector import ds_settings
+from connector import ds_settings, jwt_codec, watermarks
 from tests.support.browser import CSP_WATCH
 from tests.support.screens import Screen, screens
 
@@ -85,6 +86,25 @@ def test_it_shows_the_document_read_only_in_the_file_page(
     assert fake_ds.requests_to("/web-apps/apps/api/documents/api.js")
     assert violations(page) == []
     assert not [line for line in browser_page.console if "Content Security Policy" in line]
+
+
+def test_the_viewer_receives_the_spaces_watermark_with_the_readers_name(
+    personas, make_attachment, live_server, fake_ds, browser_page
+) -> None:
+    cache.clear()  # policies are cached by space id, which another test's space may have had
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    watermarks.space_watermark_update(
+        space=personas.space, enabled=True, everyone=False, share_links=False, text="{name} · {email}"
+    )
+    attachment = make_attachment(personas.space, "Quarterly plan.docx", user=personas.owner)
+
+    config = viewer_frame(open_file_page(browser_page, personas, attachment)).evaluate("window.__fakeDsConfig")
+
+    # What api.js handed the viewer, and the token the Document Server trusts: both carry the reader's name.
+    expected = "Vera Viewer · vera@example.com"
+    for received in (config, jwt_codec.decode(config["token"], fake_ds.secret)):
+        drawn = received["document"]["options"]["watermark_on_draw"]
+        assert drawn["paragraphs"][0]["runs"][0]["text"] == expected
 
 
 def test_it_shows_the_fallback_quickly_when_the_document_server_is_down(

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
 import jwt
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
-from connector import ds_settings
+from connector import ds_settings, watermarks
 
 SECRET = "preview-test-secret-0123456789abcdef"
 DS_URL = "http://127.0.0.1:9"  # never contacted by these tests
@@ -94,6 +96,36 @@ def test_it_gives_download_and_print_as_the_members_role_allows(
     assert permissions["copy"] is may_download
     download_link = f'href="{reverse("attachment_download", args=[plan.pk])}"'
     assert (download_link in response.text) is may_download
+
+
+@pytest.fixture
+def no_cached_watermarks() -> Iterator[None]:
+    """Watermark policies are cached by space id, which another test's space may have had."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.parametrize("persona", ["viewer", "editor"])
+def test_it_draws_the_spaces_watermark_with_the_readers_own_name(
+    personas, onlyoffice, plan, persona, no_cached_watermarks
+) -> None:
+    # The preview opens with the view access: in a watermarked space everyone reading it is marked, editors too.
+    watermarks.space_watermark_update(
+        space=personas.space, enabled=True, everyone=False, share_links=False, text="{name} · {email}"
+    )
+    user = getattr(personas, persona)
+
+    claims = _signed(_config_from(_preview(personas, persona, plan)))
+
+    drawn = claims["document"]["options"]["watermark_on_draw"]
+    assert drawn["paragraphs"][0]["runs"][0]["text"] == f"{user.get_full_name()} · {user.email}"
+
+
+def test_it_draws_no_watermark_where_the_space_has_none(personas, onlyoffice, plan, no_cached_watermarks) -> None:
+    claims = _signed(_config_from(_preview(personas, "viewer", plan)))
+
+    assert "options" not in claims["document"]
 
 
 def test_it_may_be_framed_by_our_own_pages_only(personas, onlyoffice, plan) -> None:

@@ -1,6 +1,7 @@
 """Thumbnails (issue 22): the first page of each new Office or PDF version, drawn by the fake Document Server's
 conversion service over real HTTP (it fetches the version from the live server, with its JWT), stored beside the
-version, served to members with an ETag, and shown on the list and the file page; the type icon otherwise."""
+version, served to members with an ETag, and shown on the list and the file page; the type icon otherwise, also in
+the browser when a picture's file is gone."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from attachments.thumbnails import NotAPng, is_png, thumbnail_store
 from connector import ds_settings, jwt_codec, thumbnails
 from tests.conftest import Personas
 from tests.fakeds import FakeDocServer
+from tests.fakeds.rendering import minimal_pdf
 from tests.support.documents import docx_bytes
 
 
@@ -154,6 +156,23 @@ def test_it_makes_one_for_each_new_version_only(drawing) -> None:
     assert len(fake_ds.thumbnail_options) == 2
     client = personas.client_for("viewer")
     assert client.get(_thumbnail_url(attachment))["ETag"] == f'"{attachment.pk}-2-thumb"'
+
+
+def test_it_makes_one_of_a_pdfs_first_page(drawing) -> None:
+    personas, _plan, fake_ds = drawing
+
+    attachment = _upload(personas, "Invoice.pdf", minimal_pdf(["Invoice 2027-001", "Total: 120.00"]))
+
+    version = _current(attachment)
+    assert version.thumbnail_state == ThumbnailState.READY
+    request = next(r for r in fake_ds.requests_to("/converter") if r.json().get("outputtype") == "png")
+    assert jwt_codec.decode(request.json()["token"], fake_ds.secret)["filetype"] == "pdf"
+    with default_storage.open(version.thumbnail.name) as stored:
+        data = stored.read()
+    # A PDF page is A4 here: its proportions kept inside the 400 x 400 box.
+    assert _png_size(data) == (283, 400)
+    served = personas.client_for("viewer").get(_thumbnail_url(attachment))
+    assert (served.status_code, b"".join(served.streaming_content)) == (200, data)
 
 
 def test_it_makes_none_for_types_the_document_server_does_not_draw(drawing) -> None:
@@ -409,3 +428,26 @@ def test_a_watermarked_space_shows_no_thumbnails_since_one_picture_cannot_carry_
     assert served.status_code == 404
     space_watermark_update(space=personas.space, enabled=False, everyone=False, share_links=False, text="{name}")
     assert owner.get(_thumbnail_url(attachment)).status_code == 200
+
+
+# --- a picture gone from storage ----------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_picture_gone_from_storage_shows_the_type_icon_not_a_broken_image(drawing, browser_page) -> None:
+    # Marked ready, but its file is gone (files restored from an older backup): the link answers 404.
+    personas, _plan, _fake_ds = drawing
+    attachment = _upload(personas, "Minutes.docx")
+    default_storage.delete(_current(attachment).thumbnail.name)
+    browser_page.login(personas.client_for("viewer"))
+    page = browser_page.page
+
+    for path, holder in [
+        (reverse("space_detail", args=[personas.space.pk]), f'tr[data-attachment-id="{attachment.pk}"] td.col-icon'),
+        (reverse("attachment_detail", args=[attachment.pk]), ".title-with-icon"),
+    ]:
+        assert browser_page.goto(path).status == 200
+        page.locator(f"{holder} svg.ficon.ft-word use[href='#ft-word']").wait_for(state="attached")
+        assert page.locator(f"{holder} img.fthumb").count() == 0
+    assert not [line for line in browser_page.console if "Content Security Policy" in line]

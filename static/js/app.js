@@ -155,6 +155,33 @@
     if (event.target.matches && event.target.matches("dialog.dialog[open]")) event.target.close();
   });
 
+  // img.fthumb, a file's first page in place of its type icon: one marked made whose picture is gone from storage
+  // (files restored from an older backup) answers 404. Its type icon then takes its place, as when there is none:
+  // the page names the kind in data-kind (config/jinja2.py, file_kind), the icons are in its sprite
+  // (templates/_sprite.html).
+  var SVG = "http://www.w3.org/2000/svg";
+
+  function showIcon(picture) {
+    var kind = picture.dataset.kind || "generic";
+    var icon = document.createElementNS(SVG, "svg");
+    icon.classList.add("ficon", "ft-" + kind);
+    icon.setAttribute("aria-hidden", "true");
+    icon.setAttribute("focusable", "false");
+    var use = document.createElementNS(SVG, "use");
+    use.setAttribute("href", "#ft-" + kind);
+    icon.appendChild(use);
+    picture.replaceWith(icon);
+  }
+
+  // Error events do not bubble: caught on their way down. One that failed before this deferred script ran is found
+  // by its state: done loading, with no picture.
+  document.addEventListener("error", function (event) {
+    if (event.target.matches && event.target.matches("img.fthumb")) showIcon(event.target);
+  }, true);
+  document.querySelectorAll("img.fthumb").forEach(function (picture) {
+    if (picture.complete && picture.naturalWidth === 0) showIcon(picture);
+  });
+
   // <button data-copy="TEXT" hidden>: copies TEXT in one click (a share link just made), then says so on the button
   // (data-copied) and to screen readers (the nearest [data-copy-status]) for a moment. Hidden until this script shows
   // it: without it the text stays selectable in its field ([data-copy-source]). Where the clipboard API is missing

@@ -1,13 +1,17 @@
-"""“New document” with templates in Chromium, 1280 and 390 px wide, English and German (tests/artifacts/)."""
+"""“New document” with templates in Chromium, 1280 and 390 px wide, English and German (tests/artifacts/); and a new
+document made from a template, opened in the (fake) Document Server's editor."""
 
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image, ImageDraw
 
+from attachments.models import Attachment
 from connector import ds_settings
 from doctemplates.services import builtin_templates_install, template_create
 from tests.conftest import Personas
@@ -51,7 +55,11 @@ def test_new_document_shows_the_templates_in_every_screen(personas: Personas, br
         leading = [choices.nth(index).inner_text() for index in range(4)]
         expected = "Brief" if screen.language == "de" else "Letter"
         assert any(expected in label for label in leading), leading
-        assert page.locator("img.template-thumb").count() == 1
+        # Every template has a picture: the shipped ones theirs, and "Team weekly" the one it was given.
+        assert page.locator("img.template-thumb").count() == 9
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('img.template-thumb')].every(i => i.complete && i.naturalWidth > 0)"
+        )
         assert page.evaluate("document.documentElement.scrollWidth") <= screen.width
         choices.first.click()
         assert choices.first.locator("input").is_checked()
@@ -66,3 +74,31 @@ def test_new_document_shows_the_templates_in_every_screen(personas: Personas, br
         check=check,
     )
     assert len(shots) == 4
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_new_document_from_a_template_opens_the_editor_on_a_copy(
+    personas: Personas, live_server, fake_ds, browser_page
+) -> None:
+    ds_settings.update(public_url=fake_ds.url, connector_url=live_server.url, jwt_secret=fake_ds.secret)
+    builtin_templates_install()
+    browser_page.login(personas.client_for("editor"))
+    page = browser_page.page
+    assert browser_page.goto(reverse("onlyoffice-new", args=[personas.space.pk])).status == 200
+
+    page.locator("[data-template-choices] label", has_text="Meeting notes").click()
+    page.fill("input[name=name]", "Team minutes")
+    page.click(".form-actions button[type=submit]")
+    page.wait_for_url(re.compile(r"/onlyoffice/editor/\d+/$"))
+
+    attachment = Attachment.objects.get(space=personas.space)
+    assert page.url == live_server.url + reverse("onlyoffice-editor", args=[attachment.pk])
+    assert attachment.title == "Team minutes.docx"
+    with default_storage.open(attachment.versions.get().file.name, "rb") as handle:
+        assert handle.read() == builtin_bytes("meeting-notes-en")
+    # The editor opened on the copy: the (fake) Document Server was handed it.
+    editor = page.frame(name="frameEditor")
+    assert editor is not None
+    editor.wait_for_function("window.__fakeDsConfig !== null")
+    assert editor.evaluate("window.__fakeDsConfig.document.title") == "Team minutes.docx"

@@ -12,6 +12,7 @@ from django.urls import reverse
 from attachments.models import Attachment
 from connector import ds_settings
 from doctemplates.models import DocumentTemplate
+from doctemplates.services import template_create
 from tests.conftest import Personas
 from tests.doctemplates.conftest import builtin_bytes
 
@@ -120,6 +121,24 @@ def test_a_space_admin_adds_a_template_with_a_thumbnail(personas: Personas) -> N
     assert (shown.status_code, shown["Content-Type"]) == (200, "image/png")
     assert b"".join(shown.streaming_content) == PNG
     assert personas.client_for("outsider").get(thumbnail).status_code == 404
+
+
+def test_a_thumbnail_gone_from_storage_answers_404_not_an_error(personas: Personas) -> None:
+    # Named but missing (a restore from an older copy of the files): the page then shows the type icon.
+    template = template_create(
+        name="Minutes",
+        filename="Minutes.docx",
+        chunks=[builtin_bytes("meeting-notes-en")],
+        space=personas.space,
+        created_by=personas.owner,
+        thumbnail_name="m.png",
+        thumbnail_chunks=[PNG],
+    )
+    default_storage.delete(template.thumbnail.name)
+
+    response = personas.client_for("viewer").get(reverse("template_thumbnail", args=[template.pk]))
+
+    assert response.status_code == 404
 
 
 def test_it_refuses_a_file_whose_content_is_no_template(personas: Personas) -> None:
