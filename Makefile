@@ -59,16 +59,20 @@ messages: venv
 		$(VENV)/bin/pybabel compile -d locale -D django -l $$lang --statistics; \
 	done
 
-# The order of CI: lint, types, migrations, then the tests.
+# The order of CI: lint, types, migrations, then the tests: the whole suite with files in a folder per test, then
+# the tests it saw write files again with the files in S3 (moto's server; tests/support/storage_run.py,
+# docs/deploy.md "How this is tested"). PYTEST_ARGS narrows both ("tests/test_api.py -x").
+# PYTEST_WORKERS: pytest-xdist processes. Most tests wait on other processes (PostgreSQL, Redis, Celery workers,
+# Chromium, the fake DS), so three keep two cores busy: the suite took 10.4 minutes in one process and 5.8 in three
+# (2026-12-05). Every run and worker keeps its own database, folders, cache prefix and broker keys.
+PYTEST_WORKERS ?= 3
 test: lint types migrations-check
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --storage=s3 $(PYTEST_ARGS)
 
-# After `make test`: the tests that the file-system run saw write files (tests/artifacts/storage-tests.txt), each
-# on a fresh bucket of moto's S3 server through django-storages and boto3 (tests/support/storage_run.py);
-# S3_PYTEST_ARGS passes flags. Not yet part of `make test` (docs/deploy.md, "How this is tested": its first full
-# run took ~30 minutes on its own; it joins CI once it is green in full and fast enough).
+# The S3 run alone, after `make test` (or a plain `pytest`) wrote the list of the tests that touch storage.
 test-s3: venv
-	$(VENV)/bin/pytest --storage=s3 $(S3_PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --storage=s3 $(PYTEST_ARGS)
 
 # 1,000 editing sessions over 300 s with the real DS's traffic: two web nodes behind bench/balancer.py, S3 (moto),
 # Celery, PostgreSQL, Redis and the fake DS (bench/README.md).

@@ -510,8 +510,12 @@ def report(results: Results, elapsed: float, outcome: Outcome, seen: dict[str, f
         f"probes that failed (not counted as errors): {results.floor_probes_failed}",
     ]
     print("\n".join(lines))
-    for message in results.errors[:20]:
-        print(f"  error: {message}")
+    # Grouped by their wording with the numbers taken out, so that every kind shows, however many of one there are.
+    kinds: dict[str, list[str]] = {}
+    for message in results.errors:
+        kinds.setdefault(re.sub(r"\d+", "N", message), []).append(message)
+    for messages in sorted(kinds.values(), key=len, reverse=True):
+        print(f"  error (x{len(messages)}): {messages[0]}")
     carried: dict[str, list[str]] = {}  # sha256 prefix → the callbacks that named those bytes
     for record in records:
         if record["saved_sha256"]:

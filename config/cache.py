@@ -6,10 +6,15 @@ costs as much CPU as the round trip to Redis itself (docs/performance.md). Every
 from this cache (connector.ds_settings), so that cost was on every request. A ``redis.Redis`` is safe to share
 between threads (each command takes a connection from the pool and gives it back), and the pool notices a fork and
 opens new connections in the child, so one handle per pool serves every thread and every forked worker.
+
+Django's ``clear()`` empties the whole Redis database (FLUSHDB). The Celery broker shares that database by default
+(config/settings.py: one REDIS_URL), so a cache clear would also drop queued saves; and test runs on one Redis
+would empty each other's caches and queues. Here it deletes this cache's own keys only.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.cache.backends import redis as django_redis
@@ -36,3 +41,17 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server: str | list[str], params: dict[str, object]) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def clear(self) -> None:
+        """Delete every key of this cache (its KEY_PREFIX), and nothing else of the database."""
+        client = self._cache.get_client(write=True)
+        # make_key: "<prefix>:<version>:<key>", and ":<version>:<key>" with no prefix; glob characters escaped.
+        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", self.key_prefix) + ":*"
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) == 500:
+                client.delete(*batch)
+                batch.clear()
+        if batch:
+            client.delete(*batch)

@@ -35,8 +35,8 @@ def preview_frame(page: Any) -> Any:
 
 def viewer_frame(page: Any) -> Any:
     """The fake Document Server's viewer, framed by api.js inside the preview page."""
-    preview_frame(page).wait_for_selector("iframe#preview-editor")
-    frame = page.frame(name="frameEditor")
+    # The frame from its element: page.frame(name=...) may not know a frame that has only just been attached.
+    frame = preview_frame(page).wait_for_selector("iframe#preview-editor").content_frame()
     assert frame is not None
     frame.wait_for_function("window.__fakeDsConfig !== null")
     return frame

@@ -61,3 +61,26 @@ def test_it_works_in_a_worker_forked_after_the_parent_used_it(redis_cache: Redis
     assert child.exitcode == 0
     assert redis_cache.get("from-child") == child.pid
     assert redis_cache.get("from-parent") == os.getpid()
+
+
+def test_clear_deletes_its_own_keys_and_leaves_the_rest_of_the_database(redis_cache: RedisCache) -> None:
+    # The broker's queue and another site's cache (another prefix, or none) share the database.
+    client = redis_cache._cache.get_client(write=True)
+    queue, other = f"celery-queue-{uuid.uuid4().hex}", RedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": "x*"})
+    unprefixed = RedisCache(os.environ["REDIS_URL"], {})
+    client.rpush(queue, "a save waiting for a worker")
+    try:
+        for number in range(1200):  # more than one batch of deletes
+            redis_cache.set(f"key-{number}", number)
+        other.set("theirs", 1)
+        unprefixed.set(f"theirs-{queue}", 2)
+
+        redis_cache.clear()
+
+        assert redis_cache.get_many([f"key-{number}" for number in range(1200)]) == {}
+        assert client.lrange(queue, 0, -1) == [b"a save waiting for a worker"]
+        assert (other.get("theirs"), unprefixed.get(f"theirs-{queue}")) == (1, 2)
+    finally:
+        client.delete(queue)
+        other.delete("theirs")
+        unprefixed.delete(f"theirs-{queue}")

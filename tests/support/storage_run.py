@@ -122,9 +122,37 @@ def _read_list() -> set[str]:
     return {line for line in STORAGE_TESTS.read_text(encoding="utf-8").splitlines() if line}
 
 
+def _as_lists(config: pytest.Config) -> dict[str, list[str]]:
+    return {
+        "touched": sorted(config.stash[_touched]),
+        "ran": sorted(config.stash[_ran]),
+        "collected": sorted(config.stash[_collected]),
+    }
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist, in the controller: a worker's notes join the run's (the workers write no list themselves)."""
+    notes = getattr(node, "workeroutput", {}).get("storage_run")
+    if notes:
+        config = node.config
+        for key, name in ((_touched, "touched"), (_ran, "ran"), (_collected, "collected")):
+            config.stash[key].update(notes[name])
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
-    if on_s3(config) or not config.stash[_ran]:
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        # An xdist worker saw only its share of the tests: its notes go to the controller, which writes the list.
+        workeroutput["storage_run"] = _as_lists(config)
+        return
+    if on_s3(config):
+        if session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+            # `make test PYTEST_ARGS=...` narrowed to tests that touch no storage: nothing to run again is no error.
+            session.exitstatus = pytest.ExitCode.OK
+        return
+    if not config.stash[_ran]:
         return
     ran, collected = config.stash[_ran], config.stash[_collected]
     modules = {nodeid.split("::")[0] for nodeid in collected}
