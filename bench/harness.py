@@ -254,6 +254,7 @@ def _environment(
         "REDIS_URL": redis_url,
         "DATA_DIR": str(data_dir),
         "PYTHONUNBUFFERED": "1",
+        "MALLOC_ARENA_MAX": "2",  # as the image (Dockerfile)
         **extra,
     }
 
