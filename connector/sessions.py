@@ -12,6 +12,7 @@ attachment pages offer both in a file's menu while someone edits it (connector/d
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import TypedDict, Unpack
 
 from django.utils.translation import gettext as _
@@ -100,3 +101,19 @@ def session_drop(*, attachment: Attachment, user: User) -> None:
     # The known editors are named: omitting `users` drops everyone only from DS 8.3 on (protocol §6).
     _send("drop", attachment=attachment, users=editors)
     logger.info("session of attachment %s dropped by user %s (%d editors)", attachment.pk, user.pk, len(editors))
+
+
+def users_drop(*, attachment: Attachment, uids: Collection[str]) -> list[str]:
+    """Disconnect these editors (their editor uids) from the attachment's live session; the ones that were in it.
+
+    For access that ended while the editor was open (a share link revoked): the DS saves what they changed, as
+    when they close, so nothing typed is lost. Nobody of them editing is no error (an empty list). Raises
+    ``SessionError`` when the DS refuses or cannot be reached.
+    """
+    key = issued_live_key(attachment)
+    wanted = set(uids)
+    present = [uid for uid in (key.editors or []) if uid in wanted] if key is not None else []
+    if present:
+        _send("drop", attachment=attachment, users=present)
+        logger.info("%d editors dropped from the session of attachment %s", len(present), attachment.pk)
+    return present

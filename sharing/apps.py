@@ -11,7 +11,7 @@ class SharingConfig(AppConfig):
         # `attachments` never imports `sharing`.
         from attachments.actions import register_panel, register_space_action
         from attachments.permissions import register_file_grant
-        from sharing import display
+        from sharing import display, tasks  # noqa: F401  (tasks: registers the task services send by name)
         from sharing.services import guest_role
 
         register_file_grant(guest_role)

@@ -8,10 +8,12 @@ from a space, demoting them or deactivating them ends every link they made (docs
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import uuid
 from datetime import datetime
 
+from celery import current_app
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
@@ -25,7 +27,12 @@ from attachments.models import Attachment, Membership, Role
 from attachments.users import GUEST_PREFIX, User
 from connector import ds_settings
 from connector.editor import ACCESS_MODES, Access, access_of_role, format_allows, parse_access, role_of_access
+from connector.models import EditorIdentity
+from connector.sessions import users_drop
 from sharing.models import Guest, LinkAccess, ShareLink
+
+logger = logging.getLogger(__name__)
+GUESTS_DROP_TASK = "sharing.guests_drop"
 
 # 24 random bytes: 192 bits, well past guessing.
 SECRET_BYTES = 24
@@ -89,10 +96,32 @@ def link_create(
 
 
 def link_revoke(*, link: ShareLink, revoked_by: User) -> None:
+    """Revoke the link: it opens nothing from now on, and its guests still in the editor are disconnected."""
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.revoked_by = revoked_by
         link.save(update_fields=["revoked_at", "revoked_by"])
+        link_id = link.pk
+        transaction.on_commit(lambda: guests_drop_enqueue(link_id))
+
+
+def guests_drop_enqueue(link_id: int) -> None:
+    """Send the task that disconnects the link's guests (sharing.tasks); the revocation stands if it cannot go."""
+    try:
+        current_app.tasks[GUESTS_DROP_TASK].delay(link_id)
+    except Exception:
+        logger.exception("share link %s revoked; its guests could not be disconnected", link_id)
+
+
+def link_guests_drop(link_id: int) -> list[str]:
+    """Disconnect the link's guests from the file's open editing session; the editor ids dropped.
+
+    Without it a guest who has the editor open when the link is revoked goes on editing until they close it. The
+    DS saves what they typed, as when they close (an accepted edit is never lost); reopening then gets the 404.
+    """
+    link = ShareLink.objects.select_related("attachment").get(pk=link_id)
+    uids = EditorIdentity.objects.filter(user__share_guest__link=link).values_list("uid", flat=True)
+    return users_drop(attachment=link.attachment, uids=list(uids))
 
 
 def live_links(attachments: QuerySet[Attachment]) -> QuerySet[ShareLink]:

@@ -27,6 +27,7 @@ from doctemplates.builtin import BUILTINS
 from doctemplates.services import template_create
 from sharing import services
 from sharing.models import Guest, ShareLink
+from tests.support.workers import poll_until
 
 SECRET = "guest-flow-test-secret-0123456789abcdef"
 DS_URL = "http://127.0.0.1:9"  # never contacted by the tests without the fake Document Server
@@ -710,7 +711,36 @@ def test_a_fill_guest_s_form_is_saved_as_a_version_by_them(editing_setup, make_a
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_guest_s_edits_made_while_the_link_worked_are_saved_after_it_is_revoked(editing_setup, share_link):
+def test_revoking_a_link_disconnects_its_guests_and_saves_what_they_typed(editing_setup, share_link):
+    personas, attachment, fake_ds = editing_setup
+    link, url = share_link(attachment, "edit")
+    config = config_of(open_as_guest(url, "Alice")[1])
+    uid = config["editorConfig"]["user"]["id"]
+    session = fake_ds.open(config)
+    session.edit(uid, b"typed while the link worked")
+    member = fake_ds.open(
+        config_of(personas.client_for("editor").get(reverse("onlyoffice-editor", args=[attachment.pk])))
+    )
+
+    assert personas.client_for("owner").delete(reverse("api-share-link-detail", args=[link.pk])).status_code == 204
+
+    # The DS is told to drop the guest, and only the guest: the member goes on editing.
+    drop = fake_ds.requests_to("/command")[-1].json()
+    assert (drop["c"], drop["users"]) == ("drop", [uid])
+    poll_until(lambda: uid not in session.editors, what="the guest to be disconnected", timeout=10)
+    assert member.editors == session.editors != []
+    # An accepted edit is never lost: what the guest typed is saved when the last editor leaves, as theirs too.
+    record = member.close(session.editors[0])
+    assert record.response_json == {"error": 0}
+    version = Attachment.objects.get(pk=attachment.pk).versions.get(number=2)
+    assert version.file.open("rb").read() == b"typed while the link worked"
+    # Nothing opens anew: not the page, not the file for the Document Server.
+    assert Client().get(url).status_code == 404
+    assert ds_fetch(config["document"]["url"], fake_ds.secret).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_guest_alone_in_the_editor_is_disconnected_on_revoke_and_the_save_is_theirs(editing_setup, share_link):
     personas, attachment, fake_ds = editing_setup
     link, url = share_link(attachment, "edit")
     config = config_of(open_as_guest(url, "Alice")[1])
@@ -719,16 +749,27 @@ def test_a_guest_s_edits_made_while_the_link_worked_are_saved_after_it_is_revoke
     session.edit(uid, b"typed while the link worked")
 
     services.link_revoke(link=link, revoked_by=personas.owner)
-    record = session.close(uid)
 
-    # An accepted edit is never lost: the save callback needs no link, only the Document Server's JWT.
-    assert record.response_json == {"error": 0}
+    # The last one out: the DS saves the session (status 2), through the callback that needs no link.
+    poll_until(
+        lambda: Attachment.objects.get(pk=attachment.pk).current_version == 2, what="the guest's save", timeout=10
+    )
+    assert session.editors == []
     version = Attachment.objects.get(pk=attachment.pk).versions.get(number=2)
     assert version.file.open("rb").read() == b"typed while the link worked"
     assert user_name(version.created_by) == "Alice (guest)"
-    # Nothing opens anew: not the page, not the file for the Document Server.
+
+
+@pytest.mark.django_db(transaction=True)
+def test_revoking_a_link_nobody_has_open_asks_nothing_of_the_document_server(editing_setup, share_link):
+    personas, attachment, fake_ds = editing_setup
+    link, url = share_link(attachment, "edit")
+    open_as_guest(url, "Alice")  # the page, never the editor's connection
+
+    services.link_revoke(link=link, revoked_by=personas.owner)
+
+    assert fake_ds.requests_to("/command") == []
     assert Client().get(url).status_code == 404
-    assert ds_fetch(config["document"]["url"], fake_ds.secret).status_code == 404
 
 
 @pytest.mark.django_db(transaction=True)
