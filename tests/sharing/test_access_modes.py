@@ -9,8 +9,11 @@ back to comment where a format has no tracked changes, anything else the format 
 
 from __future__ import annotations
 
+import json
+
 import jwt
 import pytest
+from django.conf import settings
 from django.test import RequestFactory
 
 from attachments.models import Attachment, Role
@@ -198,6 +201,39 @@ def test_it_signs_each_access_s_mode_and_permissions_into_the_config(
 
     assert claims["editorConfig"]["mode"] == ("view" if opened == "view" else "edit")
     assert claims["document"]["permissions"] == permissions_for(opened, ext)
+
+
+def opens_as(access: Access, actions: set[str]) -> Access:
+    """What an access opens a format for, read from the format's actions in ONLYOFFICE's list (nothing lossy)."""
+    if access == "view" or "edit" not in actions:
+        return "view"
+    if access == "review" and "review" not in actions:
+        access = "comment"  # no tracked changes outside text documents: a reviewer comments there
+    return access if access == "edit" or access in actions else "view"
+
+
+def test_it_signs_every_format_s_config_for_every_access_as_the_format_allows(
+    onlyoffice, personas, make_attachment
+) -> None:
+    # Every format ONLYOFFICE opens (connector/data/onlyoffice-formats.json), with the admin's default: nothing edited
+    # at a loss. The typical ones above are checked one by one; this holds the rule to the whole list.
+    names = ("edit", "review", "comment", "fillForms", "modifyFilter", "modifyContentControl", "chat", "protect")
+    listed = json.loads((settings.BASE_DIR / "connector" / "data" / "onlyoffice-formats.json").read_text())
+    viewable = {entry["name"]: set(entry["actions"]) for entry in listed if "view" in entry["actions"]}
+    assert len(viewable) > 70  # the list as shipped, not an empty one
+    for ext, actions in viewable.items():
+        attachment = make_attachment(personas.space, f"File.{ext}", b"content", user=personas.owner)
+        for access in ACCESS_MODES:
+            opened = decide(attachment, access).access
+            assert opened == opens_as(access, actions), (ext, access)
+
+            claims = signed_config(personas, attachment, opened)
+
+            on = {name for name in ON[opened] if name not in CAN or CAN[name] in actions}
+            permissions = claims["document"]["permissions"]
+            assert {name: permissions[name] for name in names} == {name: name in on for name in names}, (ext, access)
+            assert claims["editorConfig"]["mode"] == ("view" if opened == "view" else "edit"), (ext, access)
+            assert bool(claims["editorConfig"].get("callbackUrl")) is (opened != "view"), (ext, access)
 
 
 @pytest.mark.parametrize("access", ACCESS_MODES)
