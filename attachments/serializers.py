@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from attachments.display import user_name
 from attachments.models import Attachment, Membership, Role, Space, Version
 from attachments.selectors import UNKNOWN_USER, user_by_username_or_email
 from attachments.trash import purge_due
@@ -147,6 +148,8 @@ class AttachmentFromTemplateSerializer(serializers.Serializer[None]):
 
 class VersionSerializer(serializers.ModelSerializer[Version]):
     created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
+    # As the pages name the author: a share link's guest is "Alice (guest)", whose username is only an opaque id.
+    created_by_name = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -159,10 +162,14 @@ class VersionSerializer(serializers.ModelSerializer[Version]):
             "content_type",
             "comment",
             "created_by",
+            "created_by_name",
             "created_at",
             "download_url",
         ]
         read_only_fields = fields
+
+    def get_created_by_name(self, version: Version) -> str:
+        return user_name(version.created_by)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_download_url(self, version: Version) -> str:

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from attachments import trash, uploads
+from attachments.display import user_name
 from attachments.models import Attachment, Membership, Role, Space, Version
 from tests.conftest import Personas, make_user
 from tests.support.storage_run import stored_names
@@ -428,6 +429,10 @@ def test_it_adds_a_version_and_lists_versions_newest_first(personas: Personas, a
     assert (newest["source"], newest["content_type"]) == ("upload", Version.objects.get(number=2).content_type)
     assert newest["download_url"] == f"http://testserver/api/attachments/{attachment.pk}/download/?version=2"
     assert (oldest["number"], oldest["created_by"]) == (1, "olivia")
+    assert (newest["created_by_name"], oldest["created_by_name"]) == (
+        user_name(personas.editor),
+        user_name(personas.owner),
+    )
     assert client.get(f"/api/attachments/{attachment.pk}/").json()["version"] == 2
 
 

@@ -758,6 +758,9 @@ def test_a_guest_alone_in_the_editor_is_disconnected_on_revoke_and_the_save_is_t
     version = Attachment.objects.get(pk=attachment.pk).versions.get(number=2)
     assert version.file.open("rb").read() == b"typed while the link worked"
     assert user_name(version.created_by) == "Alice (guest)"
+    # The API names the author as the pages do; the username is only an opaque id.
+    listed = personas.client_for("owner").get(f"/api/attachments/{attachment.pk}/versions/").json()["results"]
+    assert listed[0]["created_by_name"] == "Alice (guest)"
 
 
 @pytest.mark.django_db(transaction=True)
