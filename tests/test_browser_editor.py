@@ -32,8 +32,8 @@ def open_editor(browser_page, personas, attachment, persona: str = "editor", que
 
 
 def editor_frame(page):
-    page.wait_for_selector("iframe#onlyoffice-editor")
-    frame = page.frame(name="frameEditor")
+    # The frame from its element: page.frame(name=...) may not know a frame that has only just been attached.
+    frame = page.wait_for_selector("iframe#onlyoffice-editor").content_frame()
     assert frame is not None
     frame.wait_for_function("window.__fakeDsConfig !== null")
     return frame

@@ -46,8 +46,8 @@ def editor_page(personas, make_attachment, live_server, fake_ds, browser_page) -
     response = browser_page.goto(reverse("onlyoffice-editor", args=[attachment.pk]))
     assert response.status == 200
     page = browser_page.page
-    page.wait_for_selector("iframe#onlyoffice-editor")
-    frame = page.frame(name="frameEditor")
+    # The frame from its element: page.frame(name=...) may not know a frame that has only just been attached.
+    frame = page.wait_for_selector("iframe#onlyoffice-editor").content_frame()
     assert frame is not None
     frame.wait_for_function("window.__fakeDsConfig !== null")
     return page

@@ -340,8 +340,8 @@ def open_editor(browser_page, personas, attachment, persona: str = "editor"):
     browser_page.login(personas.client_for(persona))
     assert browser_page.goto(reverse("onlyoffice-editor", args=[attachment.pk])).status == 200
     page = browser_page.page
-    page.wait_for_selector("iframe#onlyoffice-editor")
-    frame = page.frame(name="frameEditor")
+    # The frame from its element: page.frame(name=...) may not know a frame that has only just been attached.
+    frame = page.wait_for_selector("iframe#onlyoffice-editor").content_frame()
     frame.wait_for_function("window.__fakeDsConfig !== null")
     return page, frame
 

@@ -155,11 +155,12 @@
     if (event.target.matches && event.target.matches("dialog.dialog[open]")) event.target.close();
   });
 
-  // img.fthumb, a file's first page in place of its type icon: one marked made whose picture is gone from storage
-  // (files restored from an older backup) answers 404. Its type icon then takes its place, as when there is none:
-  // the page names the kind in data-kind (config/jinja2.py, file_kind), the icons are in its sprite
-  // (templates/_sprite.html).
+  // img.fthumb (a file's first page in place of its type icon) and img.template-thumb (a template's picture on
+  // "New document"): one whose picture is gone from storage (files restored from an older backup) answers 404. Its
+  // type icon then takes its place, as when there is none: the page names the kind in data-kind
+  // (config/jinja2.py, file_kind), the icons are in its sprite (templates/_sprite.html).
   var SVG = "http://www.w3.org/2000/svg";
+  var PICTURES = "img.fthumb, img.template-thumb";
 
   function showIcon(picture) {
     var kind = picture.dataset.kind || "generic";
@@ -170,15 +171,22 @@
     var use = document.createElementNS(SVG, "use");
     use.setAttribute("href", "#ft-" + kind);
     icon.appendChild(use);
+    if (picture.matches("img.template-thumb")) {
+      // As the page draws a template without a picture: the icon in the picture's box.
+      var box = document.createElement("span");
+      box.className = "template-thumb template-icon";
+      box.appendChild(icon);
+      icon = box;
+    }
     picture.replaceWith(icon);
   }
 
   // Error events do not bubble: caught on their way down. One that failed before this deferred script ran is found
   // by its state: done loading, with no picture.
   document.addEventListener("error", function (event) {
-    if (event.target.matches && event.target.matches("img.fthumb")) showIcon(event.target);
+    if (event.target.matches && event.target.matches(PICTURES)) showIcon(event.target);
   }, true);
-  document.querySelectorAll("img.fthumb").forEach(function (picture) {
+  document.querySelectorAll(PICTURES).forEach(function (picture) {
     if (picture.complete && picture.naturalWidth === 0) showIcon(picture);
   });
 

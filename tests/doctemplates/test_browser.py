@@ -97,8 +97,37 @@ def test_new_document_from_a_template_opens_the_editor_on_a_copy(
     assert attachment.title == "Team minutes.docx"
     with default_storage.open(attachment.versions.get().file.name, "rb") as handle:
         assert handle.read() == builtin_bytes("meeting-notes-en")
-    # The editor opened on the copy: the (fake) Document Server was handed it.
-    editor = page.frame(name="frameEditor")
+    # The editor opened on the copy: the (fake) Document Server was handed it. The frame from its element:
+    # page.frame(name=...) may not know a frame that has only just been attached.
+    editor = page.wait_for_selector("iframe[name=frameEditor]").content_frame()
     assert editor is not None
     editor.wait_for_function("window.__fakeDsConfig !== null")
     assert editor.evaluate("window.__fakeDsConfig.document.title") == "Team minutes.docx"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_template_picture_gone_from_storage_shows_the_type_icon_not_a_broken_image(
+    personas: Personas, live_server, browser_page
+) -> None:
+    ds_settings.update(public_url="https://docs.example.com", jwt_secret="a-secret-long-enough-for-hs256-0123456789")
+    template = template_create(
+        name="Team weekly",
+        filename="weekly.docx",
+        chunks=[builtin_bytes("meeting-notes-en")],
+        space=personas.space,
+        created_by=personas.owner,
+        thumbnail_name="weekly.png",
+        thumbnail_chunks=[thumbnail_png()],
+    )
+    default_storage.delete(template.thumbnail.name)  # named, but gone (files restored from an older backup)
+    browser_page.login(personas.client_for("editor"))
+    page = browser_page.page
+
+    assert browser_page.goto(reverse("onlyoffice-new", args=[personas.space.pk])).status == 200
+
+    choice = page.locator("[data-template-choices] label", has_text="Team weekly")
+    choice.locator("span.template-thumb.template-icon svg.ficon.ft-word use[href='#ft-word']").wait_for(
+        state="attached"
+    )
+    assert choice.locator("img").count() == 0

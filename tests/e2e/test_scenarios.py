@@ -35,8 +35,8 @@ WRONG_SECRET = "a-secret-the-document-server-does-not-know-" + "0" * 24
 
 def editor_frame(tab: Tab) -> Any:
     """The DS editor frame, once it has received its config from api.js by postMessage."""
-    tab.page.wait_for_selector("iframe#onlyoffice-editor")
-    frame = tab.page.frame(name="frameEditor")
+    # The frame from its element: page.frame(name=...) may not know a frame that has only just been attached.
+    frame = tab.page.wait_for_selector("iframe#onlyoffice-editor").content_frame()
     assert frame is not None
     frame.wait_for_function("window.__fakeDsConfig !== null")
     tab.page.locator("#onlyoffice-loading").wait_for(state="hidden")
