@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 
 from attachments.models import Attachment
 from connector import ds_settings
+from doctemplates.models import DocumentTemplate
 from doctemplates.services import builtin_templates_install, template_create
 from tests.conftest import Personas
 from tests.doctemplates.conftest import builtin_bytes
@@ -31,12 +32,9 @@ def thumbnail_png() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_new_document_shows_the_templates_in_every_screen(personas: Personas, browser, live_server) -> None:
-    ds_settings.update(public_url="https://docs.example.com", jwt_secret="a-secret-long-enough-for-hs256-0123456789")
-    builtin_templates_install()
-    template_create(
+def team_weekly(personas: Personas) -> DocumentTemplate:
+    """A template of the space with a picture of its own."""
+    return template_create(
         name="Team weekly",
         filename="weekly.docx",
         chunks=[builtin_bytes("meeting-notes-en")],
@@ -45,6 +43,14 @@ def test_new_document_shows_the_templates_in_every_screen(personas: Personas, br
         thumbnail_name="weekly.png",
         thumbnail_chunks=[thumbnail_png()],
     )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_new_document_shows_the_templates_in_every_screen(personas: Personas, browser, live_server) -> None:
+    ds_settings.update(public_url="https://docs.example.com", jwt_secret="a-secret-long-enough-for-hs256-0123456789")
+    builtin_templates_install()
+    team_weekly(personas)
 
     def check(screen) -> None:
         page = screen.page
@@ -111,15 +117,7 @@ def test_a_template_picture_gone_from_storage_shows_the_type_icon_not_a_broken_i
     personas: Personas, live_server, browser_page
 ) -> None:
     ds_settings.update(public_url="https://docs.example.com", jwt_secret="a-secret-long-enough-for-hs256-0123456789")
-    template = template_create(
-        name="Team weekly",
-        filename="weekly.docx",
-        chunks=[builtin_bytes("meeting-notes-en")],
-        space=personas.space,
-        created_by=personas.owner,
-        thumbnail_name="weekly.png",
-        thumbnail_chunks=[thumbnail_png()],
-    )
+    template = team_weekly(personas)
     default_storage.delete(template.thumbnail.name)  # named, but gone (files restored from an older backup)
     browser_page.login(personas.client_for("editor"))
     page = browser_page.page

@@ -710,14 +710,21 @@ def test_a_fill_guest_s_form_is_saved_as_a_version_by_them(editing_setup, make_a
     assert user_name(version.created_by) == "Fiona (guest)"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_revoking_a_link_disconnects_its_guests_and_saves_what_they_typed(editing_setup, share_link):
-    personas, attachment, fake_ds = editing_setup
+def guest_typing(share_link, attachment: Attachment, fake_ds):
+    """Alice, a guest on an edit link, in the editor, with something typed that is not saved yet."""
     link, url = share_link(attachment, "edit")
     config = config_of(open_as_guest(url, "Alice")[1])
     uid = config["editorConfig"]["user"]["id"]
     session = fake_ds.open(config)
     session.edit(uid, b"typed while the link worked")
+    return link, url, config, session
+
+
+@pytest.mark.django_db(transaction=True)
+def test_revoking_a_link_disconnects_its_guests_and_saves_what_they_typed(editing_setup, share_link):
+    personas, attachment, fake_ds = editing_setup
+    link, url, config, session = guest_typing(share_link, attachment, fake_ds)
+    uid = config["editorConfig"]["user"]["id"]
     member = fake_ds.open(
         config_of(personas.client_for("editor").get(reverse("onlyoffice-editor", args=[attachment.pk])))
     )
@@ -742,11 +749,7 @@ def test_revoking_a_link_disconnects_its_guests_and_saves_what_they_typed(editin
 @pytest.mark.django_db(transaction=True)
 def test_a_guest_alone_in_the_editor_is_disconnected_on_revoke_and_the_save_is_theirs(editing_setup, share_link):
     personas, attachment, fake_ds = editing_setup
-    link, url = share_link(attachment, "edit")
-    config = config_of(open_as_guest(url, "Alice")[1])
-    uid = config["editorConfig"]["user"]["id"]
-    session = fake_ds.open(config)
-    session.edit(uid, b"typed while the link worked")
+    link, _url, _config, session = guest_typing(share_link, attachment, fake_ds)
 
     services.link_revoke(link=link, revoked_by=personas.owner)
 
