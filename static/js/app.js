@@ -174,7 +174,7 @@
     if (picture.matches("img.template-thumb")) {
       // As the page draws a template without a picture: the icon in the picture's box.
       var box = document.createElement("span");
-      box.className = "template-thumb template-icon";
+      box.classList.add("template-thumb", "template-icon");
       box.appendChild(icon);
       icon = box;
     }
