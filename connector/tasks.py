@@ -140,6 +140,10 @@ def _retry_conversion(task: Task[[int], None], job_id: int, message: str, *, cod
 
 # Nobody waits for a thumbnail: a few retries (about 2, 4, 8 s plus jitter), then the type icon stays.
 THUMBNAIL_MAX_RETRIES = 3
+# Behind everything else in the queue: on Redis a worker takes priority 0 (saves, conversions, sweeps: the default)
+# before 9, so a save never waits behind the thumbnails of earlier versions (the load benchmark on a saturated
+# machine saw save-visible p99 of 267 s from that backlog; docs/performance.md). The file broker keeps its order.
+THUMBNAIL_PRIORITY = 9
 
 
 @shared_task(
@@ -147,6 +151,7 @@ THUMBNAIL_MAX_RETRIES = 3
     bind=True,
     acks_late=True,
     max_retries=THUMBNAIL_MAX_RETRIES,
+    priority=THUMBNAIL_PRIORITY,
     ignore_result=True,
     soft_time_limit=180,
     time_limit=240,

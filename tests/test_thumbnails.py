@@ -5,9 +5,14 @@ the browser when a picture's file is gone."""
 
 from __future__ import annotations
 
+import base64
 import io
+import json
+import os
+import re
 
 import pytest
+import redis
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -451,3 +456,49 @@ def test_a_picture_gone_from_storage_shows_the_type_icon_not_a_broken_image(draw
         page.locator(f"{holder} svg.ficon.ft-word use[href='#ft-word']").wait_for(state="attached")
         assert page.locator(f"{holder} img.fthumb").count() == 0
     assert not [line for line in browser_page.console if "Content Security Policy" in line]
+
+
+@pytest.mark.redis
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_save_waiting_in_the_broker_is_taken_before_thumbnails_sent_earlier(tmp_path) -> None:
+    from celery import current_app
+
+    from config.celery_app import app
+    from connector.services import SAVE_TASK
+    from tests.support.workers import celery_workers, poll_until
+
+    with celery_workers(broker_kind="redis", media_root=tmp_path, folder=tmp_path) as workers:
+        prefix = app.conf.broker_transport_options["global_keyprefix"]
+        client = redis.Redis.from_url(os.environ["REDIS_URL"])
+        try:
+            thumbnails.thumbnail_enqueue(1)
+            thumbnails.thumbnail_enqueue(2)
+            current_app.tasks[SAVE_TASK].delay(3)
+
+            # kombu's Redis transport keeps a list per priority step and a worker pops them in order: "celery"
+            # (priority 0, the default) before "celery\x06\x169" (BRPOP's key order, kombu.transport.redis).
+            def waiting(key: str) -> list[tuple[str, list[int]]]:
+                messages = [json.loads(raw) for raw in client.lrange(f"{prefix}{key}", 0, -1)]
+                return [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0]) for m in messages]
+
+            assert waiting("celery") == [(SAVE_TASK, [3])]
+            assert sorted(waiting("celery\x06\x169")) == [
+                (thumbnails.THUMBNAIL_TASK, [1]),
+                (thumbnails.THUMBNAIL_TASK, [2]),
+            ]
+
+            # A worker started now takes the save first, then the thumbnails (of versions that do not exist; the
+            # sweep it sends itself when it starts is priority 0 too).
+            worker = workers.start()
+            poll_until(
+                lambda: worker.log_text().count(f"Task {thumbnails.THUMBNAIL_TASK}[") == 4,  # received, succeeded
+                what="the thumbnails to be done",
+                workers=[worker],
+            )
+            received = re.findall(r"Task ([\w.]+)\[[^\]]+\] received", worker.log_text())
+            ours = [name for name in received if name in (SAVE_TASK, thumbnails.THUMBNAIL_TASK)]
+            assert ours == [SAVE_TASK, thumbnails.THUMBNAIL_TASK, thumbnails.THUMBNAIL_TASK]
+        finally:
+            for key in client.scan_iter(match=f"{prefix}*"):
+                client.delete(key)
