@@ -22,7 +22,7 @@ if __package__ in (None, ""):  # run as bench/attachment_list.py: make the proje
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import StackOptions, stack
-from bench.perf import Pair, Verdict, alternate_with, get_ok, session_cookie, wrk
+from bench.perf import REFERENCE_PAGE, ROUNDTRIP, Verdict, alternate_with, get_ok, session_cookie, wrk
 
 TARGET = 3.0  # x the logged-in reference page's p50
 
@@ -82,24 +82,16 @@ def main(argv: list[str]) -> int:
             "ms",
             at_most=TARGET,
         )
-        floor = pairs["healthz"].measured
-        for label in pages:
-            verdict.context(
-                f"information: p50 latency, {label} attachments, against /healthz",
-                Pair(floor, pairs[label].measured),
-                "ms",
-            )
-        verdict.context(
-            "information: logged-in reference page (session, user, one row, no template) against /healthz",
-            Pair(floor, pairs["10"].floor),
+        verdict.against_healthz(
+            pairs["healthz"].measured,
             "ms",
+            {
+                **{f"p50 latency, {label} attachments,": pairs[label].measured for label in pages},
+                REFERENCE_PAGE: pairs["10"].floor,
+                ROUNDTRIP: pairs["roundtrip"].measured,
+            },
+            label="/healthz p50",
         )
-        verdict.context(
-            "information: one database round trip and nothing else against /healthz",
-            Pair(floor, pairs["roundtrip"].measured),
-            "ms",
-        )
-        verdict.runs("information: /healthz p50", floor, "ms")
     return verdict.finish()
 
 

@@ -35,7 +35,6 @@ from bench.load import CONFIG_SCRIPT
 from bench.perf import (
     BenchError,
     EveryWorker,
-    Pair,
     Verdict,
     alternate_with,
     get_ok,
@@ -150,19 +149,15 @@ def main(argv: list[str]) -> int:
             at_least=TARGET,
             base="insert reference",
         )
-        floor = pairs["healthz"].measured
-        verdict.context("information: status 2 acks against /healthz", Pair(floor, pairs["acks"].measured), "req/s")
-        verdict.context(
-            "information: one row inserted and committed (no token, no checks) against /healthz",
-            Pair(floor, pairs["acks"].floor),
+        verdict.against_healthz(
+            pairs["healthz"].measured,
             "req/s",
+            {
+                "status 2 acks": pairs["acks"].measured,
+                "one row inserted and committed (no token, no checks)": pairs["acks"].floor,
+                "one database round trip that writes nothing": pairs["roundtrip"].measured,
+            },
         )
-        verdict.context(
-            "information: one database round trip that writes nothing against /healthz",
-            Pair(floor, pairs["roundtrip"].measured),
-            "req/s",
-        )
-        verdict.runs("information: /healthz", floor, "req/s")
         every_worker.note(verdict)
         verdict.check("callbacks answered 200", not any(bad), f"{sum(bad)} other answers or socket errors")
     shutil.rmtree(files, ignore_errors=True)

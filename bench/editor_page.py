@@ -25,8 +25,9 @@ if __package__ in (None, ""):  # run as bench/editor_page.py: make the project i
 
 from bench.harness import StackOptions, stack
 from bench.perf import (
+    REFERENCE_PAGE,
+    ROUNDTRIP,
     EveryWorker,
-    Pair,
     Verdict,
     alternate_with,
     get_ok,
@@ -94,19 +95,15 @@ def main(argv: list[str]) -> int:
             "req/s",
             at_least=TARGET,
         )
-        floor = pairs["healthz"].measured
-        verdict.context("information: editor page against /healthz", Pair(floor, pairs["page"].measured), "req/s")
-        verdict.context(
-            "information: logged-in reference page (session, user, one row, no template) against /healthz",
-            Pair(floor, pairs["page"].floor),
+        verdict.against_healthz(
+            pairs["healthz"].measured,
             "req/s",
+            {
+                "editor page": pairs["page"].measured,
+                REFERENCE_PAGE: pairs["page"].floor,
+                ROUNDTRIP: pairs["roundtrip"].measured,
+            },
         )
-        verdict.context(
-            "information: one database round trip and nothing else against /healthz",
-            Pair(floor, pairs["roundtrip"].measured),
-            "req/s",
-        )
-        verdict.runs("information: /healthz", floor, "req/s")
         every_worker.note(verdict)
         verdict.check("editor pages answered 200", not any(bad), f"{sum(bad)} other answers or socket errors")
     return verdict.finish()

@@ -83,6 +83,11 @@ def wrk_rps(url: str, bad: list[int], **options: Any) -> float:
     return result.rps
 
 
+# The references the page benchmarks print against /healthz (bench/reference.py), as they name them.
+REFERENCE_PAGE = "logged-in reference page (session, user, one row, no template)"
+ROUNDTRIP = "one database round trip and nothing else"
+
+
 @dataclass
 class Pair:
     """Alternating rounds of floor and measurement."""
@@ -167,6 +172,14 @@ class Verdict:
             f"{what}: ratio {ratio:.2f}; median {statistics.median(pair.measured):.4g} {unit} "
             f"{_runs(pair.measured)}{missed}"
         )
+
+    def against_healthz(
+        self, healthz: list[float], unit: str, measured: dict[str, list[float]], *, label: str = "/healthz"
+    ) -> None:
+        """Each measurement for information against ``/healthz``'s runs, then those runs themselves."""
+        for what, values in measured.items():
+            self.context(f"information: {what} against /healthz", Pair(healthz, values), unit)
+        self.runs(f"information: {label}", healthz, unit)
 
     def finish(self) -> int:
         print(f"{self.name}: {'PASS' if not self.misses else 'FAIL (' + ', '.join(self.misses) + ')'}")
