@@ -27,10 +27,10 @@ from django.views.decorators.http import require_http_methods
 
 from attachments.display import user_name
 from attachments.models import Attachment, Role
-from attachments.permissions import can_download, role_in_space
+from attachments.permissions import role_in_space
 from attachments.users import User
-from connector import ds_settings, editor, events, formats
-from connector.views.editor import editor_response
+from connector import ds_settings, editor, events
+from connector.views.editor import editor_response, page_context, unavailable, unavailable_response
 from sharing import guests, services
 from sharing.models import ShareLink
 
@@ -176,25 +176,14 @@ def _file_for_editor(link: ShareLink, user: User) -> Attachment:
     )
 
 
-def _unavailable(attachment: Attachment, cfg: ds_settings.DocServerConfig) -> tuple[str, int] | None:
-    """Why the editor cannot open the file now, and the status that says so; None when it can."""
-    if not cfg.configured:
-        return "not_configured", 503
-    if not formats.can_view(attachment.file_type):
-        return "format", 415
-    if getattr(attachment, "final_save_in_flight", False):
-        return "saving", 202
-    return None
-
-
 def _editor(request: HttpRequest, link: ShareLink, guest: User) -> HttpResponse:
     cfg = ds_settings.current()
     attachment = _file_for_editor(link, guest)
     # Nothing of the space, and no way into it: no back link, no download (the file is theirs to open only here).
     context: dict[str, object] = {"attachment": attachment, "can_download": False, "guest": True}
-    unavailable = _unavailable(attachment, cfg)
-    if unavailable is not None:
-        reason, status = unavailable
+    cannot_open = unavailable(attachment, cfg)
+    if cannot_open is not None:
+        reason, status = cannot_open
         return render(request, "sharing/guest_unavailable.html", {**context, "reason": reason}, status=status)
     access = editor.parse_access(link.access)
     decision = editor.decide_mode(
@@ -211,17 +200,10 @@ def _member_editor(
     """A member's editor page with the link's access: as their own page (connector.views.editor), with the space."""
     cfg = ds_settings.current()
     attachment = _file_for_editor(link, member)
-    context: dict[str, object] = {
-        "attachment": attachment,
-        "space": attachment.space,
-        "can_download": can_download(role),
-        "purpose": "edit",
-    }
-    unavailable = _unavailable(attachment, cfg)
-    if unavailable is not None:
-        reason, status = unavailable
-        template = "connector/saving.html" if reason == "saving" else "connector/unavailable.html"
-        return render(request, template, {**context, "reason": reason}, status=status)
+    context = page_context(attachment, role)
+    cannot_open = unavailable(attachment, cfg)
+    if cannot_open is not None:
+        return unavailable_response(request, context, *cannot_open)
     decision = editor.decide_mode(
         attachment=attachment, role=editor.role_of_access(access), cfg=cfg, wants_view=False, access=access
     )

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import json_script
 
-from attachments.models import Attachment
+from attachments.models import Attachment, Role
 from attachments.permissions import can_download
 from attachments.users import AuthenticatedHttpRequest, User
 from config.csp import CSPSources, csp_widen
@@ -30,20 +30,10 @@ def editor_page(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpRe
         request.user, attachment_id, annotations=editor.page_annotations(request.user), related=("space",)
     )
     cfg = ds_settings.current()
-    # What the error states offer besides the reason: the way back to the file, and its download when allowed.
-    context: dict[str, object] = {
-        "attachment": attachment,
-        "space": attachment.space,
-        "can_download": can_download(role),
-        "purpose": "edit",
-    }
-    if not cfg.configured:
-        return render(request, "connector/unavailable.html", {**context, "reason": "not_configured"}, status=503)
-    if not formats.can_view(attachment.file_type):
-        return render(request, "connector/unavailable.html", {**context, "reason": "format"}, status=415)
-    # Read by the same query (editor.page_annotations), as keys and editor read the other two.
-    if getattr(attachment, "final_save_in_flight", False):
-        return render(request, "connector/saving.html", context, status=202)
+    context = page_context(attachment, role)
+    cannot_open = unavailable(attachment, cfg)
+    if cannot_open is not None:
+        return unavailable_response(request, context, *cannot_open)
     best = editor.decide_mode(attachment=attachment, role=role, cfg=cfg, wants_view=False)
     wants_view = request.GET.get("mode") == "view"
     decision = editor.decide_mode(attachment=attachment, role=role, cfg=cfg, wants_view=True) if wants_view else best
@@ -59,6 +49,32 @@ def editor_page(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpRe
         save_as=events.can_save_copy(request.user, role),
         action_link=events.action_link_from_query(request.GET.get("action")),
     )
+
+
+def page_context(attachment: Attachment, role: Role) -> dict[str, object]:
+    """What a member's editor page and its error states offer besides the reason: the way back to the file, and
+    its download when allowed (this page, and a share link opened by a member: sharing/views.py)."""
+    return {"attachment": attachment, "space": attachment.space, "can_download": can_download(role), "purpose": "edit"}
+
+
+def unavailable(attachment: Attachment, cfg: ds_settings.DocServerConfig) -> tuple[str, int] | None:
+    """Why the editor cannot open the file now, and the status that says so; None when it can.
+
+    ``final_save_in_flight`` is read by the file's query (editor.page_annotations), as keys and editor ids are.
+    """
+    if not cfg.configured:
+        return "not_configured", 503
+    if not formats.can_view(attachment.file_type):
+        return "format", 415
+    if getattr(attachment, "final_save_in_flight", False):
+        return "saving", 202
+    return None
+
+
+def unavailable_response(request: HttpRequest, context: dict[str, object], reason: str, status: int) -> HttpResponse:
+    """A member's page for a file the editor cannot open now: "Saving…", or why not."""
+    template = "connector/saving.html" if reason == "saving" else "connector/unavailable.html"
+    return render(request, template, {**context, "reason": reason}, status=status)
 
 
 def editor_response(
